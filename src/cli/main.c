@@ -1,0 +1,57 @@
+/*
+ * main.c - `mpstack`: dispatch to subcommands, --help and --version.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "version.h"
+
+static const char usage[] =
+    "usage: mpstack <command> [options]\n"
+    "\n"
+    "Discrete-event simulator of multiprocessor kernel network stacks.\n"
+    "\n"
+    "commands:\n"
+    "  run FILE        run a scenario, store it in the results database, print a summary\n"
+    "  validate FILE   check a scenario (and its includes and --set overrides) without running\n"
+    "  list            the shipped scenarios and presets, one line each\n"
+    "  params          every scenario parameter with type, default and meaning\n"
+    "\n"
+    "  mpstack <command> --help   options of one command\n"
+    "  mpstack --version\n";
+
+bool cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+        printf("mpstack %s (%s)\n", MPSTACK_VERSION, MPSTACK_GIT);
+        return 0;
+    }
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "validate") == 0)
+        return cmd_validate(argc - 1, argv + 1);
+    if (strcmp(cmd, "list") == 0)
+        return cmd_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "params") == 0)
+        return cmd_params(argc - 1, argv + 1);
+    fprintf(stderr, "mpstack: unknown command '%s'\n\n%s", cmd, usage);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,63 @@
+/*
+ * metrics.c - the in-memory run record.
+ */
+#include "metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/panic.h"
+
+void rec_init(struct run_record *r) { memset(r, 0, sizeof(*r)); }
+
+void rec_fini(struct run_record *r)
+{
+    for (size_t i = 0; i < r->nmetrics; i++) {
+        free(r->metrics[i].name);
+        free(r->metrics[i].unit);
+    }
+    for (size_t i = 0; i < r->nseries; i++)
+        free(r->series[i].name);
+    for (size_t i = 0; i < r->ncpu; i++) {
+        free(r->cpu[i].host);
+        free(r->cpu[i].category);
+    }
+    free(r->metrics);
+    free(r->series);
+    free(r->cpu);
+    free(r->scenario_path);
+    free(r->scenario_name);
+    free(r->description);
+    memset(r, 0, sizeof(*r));
+}
+
+const struct metric *rec_find_metric(const struct run_record *r, const char *name)
+{
+    for (size_t i = 0; i < r->nmetrics; i++)
+        if (strcmp(r->metrics[i].name, name) == 0)
+            return &r->metrics[i];
+    return NULL;
+}
+
+void rec_metric(struct run_record *r, const char *name, double value, const char *unit,
+                double ci95)
+{
+    SIM_ASSERTF(!rec_find_metric(r, name), "metric %s reported twice", name);
+    xgrow((void **)&r->metrics, &r->metrics_cap, r->nmetrics + 1, sizeof(*r->metrics));
+    r->metrics[r->nmetrics++] = (struct metric){xstrdup(name), value, xstrdup(unit ? unit : ""),
+                                                ci95};
+}
+
+void rec_series(struct run_record *r, const char *name, sim_time_t t, double value)
+{
+    xgrow((void **)&r->series, &r->series_cap, r->nseries + 1, sizeof(*r->series));
+    r->series[r->nseries++] = (struct series_point){xstrdup(name), t, value};
+}
+
+void rec_cpu_time(struct run_record *r, const char *host, int cpu, const char *category,
+                  sim_time_t ps)
+{
+    xgrow((void **)&r->cpu, &r->cpu_cap, r->ncpu + 1, sizeof(*r->cpu));
+    r->cpu[r->ncpu++] = (struct cpu_time_row){xstrdup(host), cpu, xstrdup(category), ps};
+}

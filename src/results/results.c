@@ -1,0 +1,308 @@
+/*
+ * results.c - the SQLite results database.
+ */
+#include "results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sim/panic.h"
+
+struct results_db {
+    sqlite3 *db;
+};
+
+static const char schema_v1[] =
+    "CREATE TABLE runs (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  scenario TEXT NOT NULL,       -- the scenario file as given on the command line\n"
+    "  name TEXT NOT NULL,           -- e.g. validation/mm1\n"
+    "  description TEXT NOT NULL,\n"
+    "  seed INTEGER NOT NULL,\n"
+    "  version TEXT NOT NULL,        -- mpstack version and git revision\n"
+    "  started_at TEXT NOT NULL,     -- UTC, ISO 8601 (wall clock)\n"
+    "  wall_seconds REAL NOT NULL,   -- wall-clock run time\n"
+    "  sim_time_ps INTEGER NOT NULL, -- simulated time at the end, warm-up included\n"
+    "  measured_ps INTEGER NOT NULL, -- simulated time measured (after the warm-up)\n"
+    "  events INTEGER NOT NULL,      -- events executed\n"
+    "  sweep_id TEXT                 -- set when the run belongs to a sweep\n"
+    ");\n"
+    "CREATE TABLE params (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  key TEXT NOT NULL,            -- e.g. hosts.server.cpus\n"
+    "  value TEXT NOT NULL,          -- canonical text, e.g. 10us\n"
+    "  num REAL,                     -- value in base units (ps, Hz, ...), NULL if not numeric\n"
+    "  unit TEXT NOT NULL,\n"
+    "  source TEXT NOT NULL,         -- file:line:col where it was set, or 'default'\n"
+    "  PRIMARY KEY (run_id, key)\n"
+    ");\n"
+    "CREATE TABLE metrics (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  name TEXT NOT NULL,           -- e.g. q.wait.mean\n"
+    "  value REAL NOT NULL,\n"
+    "  unit TEXT NOT NULL,\n"
+    "  ci95 REAL,                    -- half-width of the 95% confidence interval, if known\n"
+    "  PRIMARY KEY (run_id, name)\n"
+    ");\n"
+    "CREATE TABLE series (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  name TEXT NOT NULL,\n"
+    "  t_ps INTEGER NOT NULL,        -- simulated time of the sample\n"
+    "  value REAL NOT NULL\n"
+    ");\n"
+    "CREATE INDEX series_by_run ON series(run_id, name, t_ps);\n"
+    "CREATE TABLE cpu_time (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  host TEXT NOT NULL,\n"
+    "  cpu INTEGER NOT NULL,\n"
+    "  category TEXT NOT NULL,       -- idle, sched, user, intr, netisr, ...\n"
+    "  ps INTEGER NOT NULL,          -- simulated time in the measured window\n"
+    "  PRIMARY KEY (run_id, host, cpu, category)\n"
+    ");\n";
+
+const char *results_schema_sql(void) { return schema_v1; }
+
+static int fail(sqlite3 *db, char *err, size_t n, const char *what)
+{
+    snprintf(err, n, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+    return -1;
+}
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t n)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, n, "%s", msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* mkdir -p of the directory part of path. */
+static int make_parent_dirs(const char *path, char *err, size_t n)
+{
+    char *copy = xstrdup(path);
+    for (char *p = copy + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = 0;
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, n, "cannot create directory '%s': %s", copy, strerror(errno));
+            free(copy);
+            return -1;
+        }
+        *p = '/';
+    }
+    free(copy);
+    return 0;
+}
+
+static int user_version(sqlite3 *db, int *v)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_step(st);
+    *v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int ensure_schema(sqlite3 *db, char *err, size_t n)
+{
+    if (exec(db, "BEGIN IMMEDIATE", err, n))
+        return -1;
+    int v;
+    if (user_version(db, &v)) {
+        fail(db, err, n, "reading the schema version");
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (v == 0) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", RESULTS_SCHEMA_VERSION);
+        if (exec(db, schema_v1, err, n) || exec(db, sql, err, n)) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    } else if (v > RESULTS_SCHEMA_VERSION) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        snprintf(err, n, "the database has schema version %d; this mpstack knows up to %d "
+                         "(use a newer mpstack or another --db)",
+                 v, RESULTS_SCHEMA_VERSION);
+        return -1;
+    }
+    return exec(db, "COMMIT", err, n);
+}
+
+struct results_db *results_open(const char *path, char *err, size_t n)
+{
+    if (make_parent_dirs(path, err, n))
+        return NULL;
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        fail(db, err, n, "opening the results database");
+        sqlite3_close(db);
+        return NULL;
+    }
+    /* Concurrent runs: WAL lets readers proceed; writers wait up to a minute each. */
+    sqlite3_busy_timeout(db, 60000);
+    if (exec(db, "PRAGMA journal_mode = WAL", err, n) ||
+        exec(db, "PRAGMA foreign_keys = ON", err, n) || ensure_schema(db, err, n)) {
+        sqlite3_close(db);
+        return NULL;
+    }
+    struct results_db *r = xcalloc(1, sizeof(*r));
+    r->db = db;
+    return r;
+}
+
+void results_close(struct results_db *r)
+{
+    if (!r)
+        return;
+    sqlite3_close(r->db);
+    free(r);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_real_or_null(sqlite3_stmt *st, int i, double v)
+{
+    if (isnan(v))
+        sqlite3_bind_null(st, i);
+    else
+        sqlite3_bind_double(st, i, v);
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_run(sqlite3 *db, const struct run_record *rec, int64_t *id)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO runs (scenario, name, description, seed, version, "
+                           "started_at, wall_seconds, sim_time_ps, measured_ps, events) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bind_text(st, 1, rec->scenario_path);
+    bind_text(st, 2, rec->scenario_name);
+    bind_text(st, 3, rec->description);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)rec->seed);
+    bind_text(st, 5, rec->version);
+    bind_text(st, 6, rec->started_at);
+    sqlite3_bind_double(st, 7, rec->wall_seconds);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)rec->sim_time);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)rec->measured);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)rec->events);
+    int rc = step_reset(st);
+    sqlite3_finalize(st);
+    *id = sqlite3_last_insert_rowid(db);
+    return rc;
+}
+
+static int insert_params(sqlite3 *db, int64_t id, const struct scenario *sc)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "INSERT INTO params VALUES (?,?,?,?,?,?)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < sc->nparams && rc == 0; i++) {
+        const struct param_value *pv = &sc->params[i];
+        char source[512];
+        if (pv->mark.file)
+            snprintf(source, sizeof(source), "%s:%d:%d", pv->mark.file, pv->mark.line,
+                     pv->mark.col);
+        else
+            snprintf(source, sizeof(source), "default");
+        sqlite3_bind_int64(st, 1, id);
+        bind_text(st, 2, pv->key);
+        bind_text(st, 3, pv->text);
+        bind_real_or_null(st, 4, pv->num);
+        bind_text(st, 5, pv->def ? param_unit(pv->def) : "");
+        bind_text(st, 6, source);
+        rc = step_reset(st);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int insert_outputs(sqlite3 *db, int64_t id, const struct run_record *rec)
+{
+    sqlite3_stmt *m = NULL, *s = NULL, *c = NULL;
+    int rc = -1;
+    if (sqlite3_prepare_v2(db, "INSERT INTO metrics VALUES (?,?,?,?,?)", -1, &m, NULL) ||
+        sqlite3_prepare_v2(db, "INSERT INTO series VALUES (?,?,?,?)", -1, &s, NULL) ||
+        sqlite3_prepare_v2(db, "INSERT INTO cpu_time VALUES (?,?,?,?,?)", -1, &c, NULL))
+        goto out;
+    for (size_t i = 0; i < rec->nmetrics; i++) {
+        sqlite3_bind_int64(m, 1, id);
+        bind_text(m, 2, rec->metrics[i].name);
+        sqlite3_bind_double(m, 3, rec->metrics[i].value);
+        bind_text(m, 4, rec->metrics[i].unit);
+        bind_real_or_null(m, 5, rec->metrics[i].ci95);
+        if (step_reset(m))
+            goto out;
+    }
+    for (size_t i = 0; i < rec->nseries; i++) {
+        sqlite3_bind_int64(s, 1, id);
+        bind_text(s, 2, rec->series[i].name);
+        sqlite3_bind_int64(s, 3, (sqlite3_int64)rec->series[i].t);
+        sqlite3_bind_double(s, 4, rec->series[i].value);
+        if (step_reset(s))
+            goto out;
+    }
+    for (size_t i = 0; i < rec->ncpu; i++) {
+        sqlite3_bind_int64(c, 1, id);
+        bind_text(c, 2, rec->cpu[i].host);
+        sqlite3_bind_int(c, 3, rec->cpu[i].cpu);
+        bind_text(c, 4, rec->cpu[i].category);
+        sqlite3_bind_int64(c, 5, (sqlite3_int64)rec->cpu[i].ps);
+        if (step_reset(c))
+            goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(m);
+    sqlite3_finalize(s);
+    sqlite3_finalize(c);
+    return rc;
+}
+
+int results_store(struct results_db *r, const struct run_record *rec,
+                  const struct scenario *sc, int64_t *run_id, char *err, size_t n)
+{
+    sqlite3 *db = r->db;
+    if (exec(db, "BEGIN IMMEDIATE", err, n))
+        return -1;
+    int64_t id = 0;
+    if (insert_run(db, rec, &id) || insert_params(db, id, sc) || insert_outputs(db, id, rec)) {
+        fail(db, err, n, "storing the run");
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (exec(db, "COMMIT", err, n)) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    *run_id = id;
+    return 0;
+}

@@ -1,0 +1,697 @@
+/*
+ * scenario.c - the scenario loader: includes, --set, validation, binding, resolved table.
+ */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sim/panic.h"
+#include "ytree.h"
+
+#define MAX_INCLUDE_DEPTH 32
+
+struct loader {
+    const struct schema *schema;
+    const struct scenario_opts *o;
+    struct scenario *sc;
+    struct diag *d;
+    char *stack[MAX_INCLUDE_DEPTH];
+    size_t depth;
+    struct ymark file_mark;
+};
+
+/* ---- small helpers ---- */
+
+static void track(struct scenario *sc, void *p)
+{
+    xgrow((void **)&sc->allocs, &sc->allocs_cap, sc->nallocs + 1, sizeof(*sc->allocs));
+    sc->allocs[sc->nallocs++] = p;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+size_t scenario_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return SIZE_MAX;
+    size_t prev[64], cur[64];
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, (lb + 1) * sizeof(size_t));
+    }
+    return prev[lb];
+}
+
+/* A growing list of names for "valid: ..." messages. */
+struct names {
+    const char *v[128];
+    size_t n;
+};
+
+static void names_add(struct names *ns, const char *s)
+{
+    if (ns->n < 128)
+        ns->v[ns->n++] = s;
+}
+
+static void names_join(const struct names *ns, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < ns->n && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? ", " : "", ns->v[i]);
+}
+
+static const char *closest(const struct names *ns, const char *key)
+{
+    const char *best = NULL;
+    size_t bestd = SIZE_MAX;
+    for (size_t i = 0; i < ns->n; i++) {
+        size_t dist = scenario_edit_distance(key, ns->v[i]);
+        if (dist < bestd) {
+            bestd = dist;
+            best = ns->v[i];
+        }
+    }
+    size_t limit = strlen(key) / 3 + 1;
+    return bestd <= limit ? best : NULL;
+}
+
+/* ---- presets ---- */
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **scenario_preset_names(const char *scenario_dir, size_t *n)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/presets", scenario_dir);
+    *n = 0;
+    DIR *dir = opendir(path);
+    if (!dir)
+        return NULL;
+    char **v = NULL;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.' || !ends_with(e->d_name, ".yaml"))
+            continue;
+        xgrow((void **)&v, &cap, *n + 1, sizeof(*v));
+        v[*n] = xstrdup(e->d_name);
+        v[*n][strlen(v[*n]) - 5] = 0;
+        (*n)++;
+    }
+    closedir(dir);
+    if (*n)
+        qsort(v, *n, sizeof(*v), cmp_str);
+    return v;
+}
+
+void scenario_free_names(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+static bool is_preset_name(const char *s)
+{
+    return !strchr(s, '/') && !ends_with(s, ".yaml") && !ends_with(s, ".yml");
+}
+
+/* ---- includes ---- */
+
+/* A path for messages: relative to the working directory when below it. */
+static char *display_path(const char *real)
+{
+    char cwd[PATH_MAX];
+    if (getcwd(cwd, sizeof(cwd))) {
+        size_t l = strlen(cwd);
+        if (strncmp(real, cwd, l) == 0 && real[l] == '/')
+            return xstrdup(real + l + 1);
+    }
+    return xstrdup(real);
+}
+
+static struct ynode *load_file(struct loader *L, const char *path, const struct ymark *from);
+
+static void include_one(struct loader *L, struct ynode *result, const struct ynode *entry,
+                        const char *including_real)
+{
+    if (entry->kind != Y_SCALAR || entry->is_null || !entry->str[0]) {
+        diag_add(L->d, &entry->mark, "include: expected a preset name or a file path");
+        return;
+    }
+    char path[PATH_MAX];
+    if (is_preset_name(entry->str)) {
+        snprintf(path, sizeof(path), "%s/presets/%s.yaml", L->o->scenario_dir, entry->str);
+        if (access(path, R_OK) != 0) {
+            size_t n;
+            char **v = scenario_preset_names(L->o->scenario_dir, &n);
+            struct names ns = {.n = 0};
+            for (size_t i = 0; i < n; i++)
+                names_add(&ns, v[i]);
+            char list[1024];
+            names_join(&ns, list, sizeof(list));
+            const char *near = closest(&ns, entry->str);
+            char hint[160] = "";
+            if (near)
+                snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
+            diag_add(L->d, &entry->mark, "include: unknown preset '%s' (available presets: %s)%s",
+                     entry->str, n ? list : "none", hint);
+            scenario_free_names(v, n);
+            return;
+        }
+    } else if (entry->str[0] == '/') {
+        snprintf(path, sizeof(path), "%s", entry->str);
+    } else {
+        char *dircopy = xstrdup(including_real);
+        snprintf(path, sizeof(path), "%s/%s", dirname(dircopy), entry->str);
+        free(dircopy);
+    }
+    struct ynode *sub = load_file(L, path, &entry->mark);
+    if (sub) {
+        ytree_merge(result, sub);
+        ytree_free(sub);
+    }
+}
+
+static bool check_cycle(struct loader *L, const char *real, const struct ymark *from)
+{
+    for (size_t i = 0; i < L->depth; i++) {
+        if (strcmp(L->stack[i], real) != 0)
+            continue;
+        char chain[2048];
+        size_t used = 0;
+        for (size_t k = i; k < L->depth && used < sizeof(chain); k++) {
+            char *dp = display_path(L->stack[k]);
+            used += (size_t)snprintf(chain + used, sizeof(chain) - used, "%s -> ", dp);
+            free(dp);
+        }
+        char *dp = display_path(real);
+        if (used < sizeof(chain))
+            snprintf(chain + used, sizeof(chain) - used, "%s", dp);
+        free(dp);
+        diag_add(L->d, from, "include: circular include: %s", chain);
+        return false;
+    }
+    if (L->depth >= MAX_INCLUDE_DEPTH) {
+        diag_add(L->d, from, "include: includes nested more than %d deep", MAX_INCLUDE_DEPTH);
+        return false;
+    }
+    return true;
+}
+
+static struct ynode *load_file(struct loader *L, const char *path, const struct ymark *from)
+{
+    char *real = realpath(path, NULL);
+    if (!real) {
+        if (from)
+            diag_add(L->d, from, "include: cannot read '%s': %s", path, strerror(errno));
+        else
+            diag_add(L->d, NULL, "cannot read scenario '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!check_cycle(L, real, from)) {
+        free(real);
+        return NULL;
+    }
+    char *shown = from ? display_path(real) : xstrdup(path);
+    struct ynode *tree = ytree_parse_file(shown, &L->sc->pool, L->d);
+    free(shown);
+    if (!tree) {
+        free(real);
+        return NULL;
+    }
+    L->stack[L->depth++] = real;
+    struct ynode *inc = ytree_take(tree, "include");
+    struct ynode *result = ytree_new_map(&tree->mark);
+    if (inc) {
+        if (inc->kind == Y_SEQ) {
+            for (size_t i = 0; i < inc->n; i++)
+                include_one(L, result, inc->items[i], real);
+        } else {
+            include_one(L, result, inc, real);
+        }
+    }
+    ytree_merge(result, tree);
+    ytree_free(tree);
+    ytree_free(inc);
+    L->depth--;
+    free(real);
+    return result;
+}
+
+/* ---- --set ---- */
+
+static void apply_sets(struct loader *L, struct ynode *root)
+{
+    const char *file = srcpool_intern(&L->sc->pool, "--set");
+    for (size_t i = 0; i < L->o->nsets; i++) {
+        const char *s = L->o->sets[i];
+        struct ymark km = {file, (int)i + 1, 1};
+        const char *eq = strchr(s, '=');
+        if (!eq || eq == s) {
+            diag_add(L->d, &km, "--set expects key=value (e.g. sim.seed=7), got '%s'", s);
+            continue;
+        }
+        char *key = xstrdup(s);
+        key[eq - s] = 0;
+        struct ymark vm = {file, (int)i + 1, (int)(eq - s) + 2};
+        if (strcmp(key, "include") == 0) {
+            diag_add(L->d, &km, "include: cannot be changed with --set; list presets in the "
+                                "scenario's include:");
+            free(key);
+            continue;
+        }
+        struct ynode *node = root;
+        char *save = NULL, *seg = strtok_r(key, ".", &save);
+        bool ok = true;
+        char walked[512] = "";
+        while (seg && ok) {
+            char *next = strtok_r(NULL, ".", &save);
+            size_t wl = strlen(walked);
+            snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl ? "." : "", seg);
+            if (!next) {
+                ytree_set(node, seg, &km, ytree_new_scalar(&vm, eq + 1));
+                break;
+            }
+            struct ynode *child = ytree_get(node, seg);
+            if (!child || (child->kind == Y_SCALAR && child->is_null)) {
+                ytree_set(node, seg, &km, ytree_new_map(&km));
+                child = ytree_get(node, seg);
+            } else if (child->kind != Y_MAP) {
+                diag_add(L->d, &km, "--set %s: '%s' is a value, not a section", s, walked);
+                ok = false;
+            }
+            node = child;
+            seg = next;
+        }
+        if (ok && (key[0] == 0 || strstr(s, "..") || s[eq - s - 1] == '.' || s[0] == '.'))
+            diag_add(L->d, &km, "--set: malformed key '%.*s'", (int)(eq - s), s);
+        free(key);
+    }
+}
+
+/* ---- binding ---- */
+
+static void add_value(struct scenario *sc, const char *key, const struct param_def *def,
+                      const char *text, double num, const struct ymark *mark)
+{
+    xgrow((void **)&sc->params, &sc->params_cap, sc->nparams + 1, sizeof(*sc->params));
+    struct param_value *pv = &sc->params[sc->nparams++];
+    pv->key = xstrdup(key);
+    pv->def = def;
+    pv->text = xstrdup(text);
+    pv->num = num;
+    if (mark)
+        pv->mark = *mark;
+    else
+        pv->mark = (struct ymark){NULL, 0, 0};
+}
+
+/* Unknown keys in `map`, against the allowed names. `what` names the section in messages. */
+static void check_keys(struct loader *L, const struct ynode *map, const struct names *allowed,
+                       const char *what)
+{
+    if (!map)
+        return;
+    for (size_t i = 0; i < map->n; i++) {
+        bool ok = false;
+        for (size_t k = 0; k < allowed->n && !ok; k++)
+            ok = strcmp(map->keys[i], allowed->v[k]) == 0;
+        if (ok)
+            continue;
+        char list[2048];
+        names_join(allowed, list, sizeof(list));
+        const char *near = closest(allowed, map->keys[i]);
+        char hint[160] = "";
+        if (near)
+            snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
+        diag_add(L->d, &map->key_marks[i], "unknown key '%s' in %s%s; valid keys: %s",
+                 map->keys[i], what, hint, list);
+    }
+}
+
+static void add_param_names(struct names *ns, const struct param_def *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        names_add(ns, p[i].key);
+}
+
+/* Bind one parameter from `map` (or its default) into base + def->offset. */
+static void bind_one(struct loader *L, const struct param_def *def, const struct ynode *map,
+                     void *base, const char *prefix, const struct ymark *owner)
+{
+    char key[512];
+    snprintf(key, sizeof(key), "%s%s", prefix, def->key);
+    const struct ynode *node = ytree_get(map, def->key);
+    const char *text;
+    const struct ymark *mark = NULL;
+    if (!node) {
+        if (!def->def) {
+            char what[512];
+            snprintf(what, sizeof(what), "%s", prefix);
+            size_t wl = strlen(what);
+            if (wl && what[wl - 1] == '.')
+                what[wl - 1] = 0;
+            diag_add(L->d, owner, "%s: missing required key '%s' (%s)", what[0] ? what : "scenario",
+                     def->key, def->doc ? def->doc : param_type_name(def->type));
+            return;
+        }
+        text = def->def;
+    } else if (node->kind != Y_SCALAR) {
+        diag_add(L->d, &node->mark, "%s: expected %s, got %s", key, param_type_name(def->type),
+                 ytree_kind_name(node->kind));
+        return;
+    } else if (node->is_null) {
+        diag_add(L->d, &node->mark, "%s: no value given", key);
+        return;
+    } else {
+        text = node->str;
+        mark = &node->mark;
+    }
+    char canon[512], range[512];
+    double num;
+    void *dst = (char *)base + def->offset;
+    const char *err = param_parse(def, text, def->type == PT_STRING || def->type == PT_REF ? NULL : dst,
+                                  canon, sizeof(canon), &num);
+    if (err && !mark)
+        SIM_PANIC("default '%s' of %s does not parse: expected %s", text, key, err);
+    param_describe_range(def, range, sizeof(range));
+    if (err && def->type == PT_ENUM) {
+        struct names ns = {.n = 0};
+        for (int i = 0; def->choices[i]; i++)
+            names_add(&ns, def->choices[i]);
+        const char *near = closest(&ns, text);
+        char hint[160] = "";
+        if (near)
+            snprintf(hint, sizeof(hint), "; did you mean '%s'?", near);
+        diag_add(L->d, mark, "%s: unknown value '%s' (valid: %s)%s", key, text, range, hint);
+        return;
+    }
+    if (err) {
+        diag_add(L->d, mark, "%s: expected %s%s%s, got '%s'", key, err, range[0] ? " from " : "",
+                 range, text);
+        return;
+    }
+    if (!param_in_range(def, num)) {
+        if (!mark)
+            SIM_PANIC("default '%s' of %s is outside its range %s", text, key, range);
+        diag_add(L->d, mark, "%s: %s is out of range (valid: %s)", key, canon, range);
+        return;
+    }
+    if (def->type == PT_STRING || def->type == PT_REF) {
+        char *copy = xstrdup(text);
+        track(L->sc, copy);
+        *(char **)dst = copy;
+    }
+    add_value(L->sc, key, def, canon, num, mark);
+}
+
+static void bind_params(struct loader *L, const struct param_def *defs, size_t n,
+                        const struct ynode *map, void *base, const char *prefix,
+                        const struct ymark *owner)
+{
+    for (size_t i = 0; i < n; i++)
+        bind_one(L, &defs[i], map, base, prefix, owner);
+}
+
+/* A section's node: absent or "key:" with no value count as empty. */
+static const struct ynode *section_node(struct loader *L, const struct ynode *root,
+                                        const char *key)
+{
+    const struct ynode *n = ytree_get(root, key);
+    if (!n || (n->kind == Y_SCALAR && n->is_null))
+        return NULL;
+    if (n->kind != Y_MAP) {
+        diag_add(L->d, &n->mark, "%s: expected a mapping of keys, got %s", key,
+                 ytree_kind_name(n->kind));
+        return NULL;
+    }
+    return n;
+}
+
+static bool valid_instance_name(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+            return false;
+    return true;
+}
+
+static void bind_instance(struct loader *L, const struct section_def *sec, const char *name,
+                          const struct ymark *name_mark, const struct ynode *v, char *inst)
+{
+    char prefix[256], what[256];
+    snprintf(prefix, sizeof(prefix), "%s.%s.", sec->key, name);
+    snprintf(what, sizeof(what), "%s.%s", sec->key, name);
+    if (v && v->kind == Y_SCALAR && v->is_null)
+        v = NULL;
+    if (v && v->kind != Y_MAP) {
+        diag_add(L->d, &v->mark, "%s: expected a mapping of keys, got %s", what,
+                 ytree_kind_name(v->kind));
+        return;
+    }
+    struct names allowed = {.n = 0};
+    add_param_names(&allowed, sec->params, sec->nparams);
+    const struct variant_def *var = NULL;
+    if (sec->discriminator) {
+        names_add(&allowed, sec->discriminator);
+        struct names kinds = {.n = 0};
+        for (size_t k = 0; k < sec->nvariants; k++)
+            names_add(&kinds, sec->variants[k].name);
+        char list[512];
+        names_join(&kinds, list, sizeof(list));
+        const struct ynode *dn = ytree_get(v, sec->discriminator);
+        if (!dn) {
+            diag_add(L->d, name_mark, "%s: missing required key '%s' (valid: %s)", what,
+                     sec->discriminator, list);
+        } else if (dn->kind != Y_SCALAR || dn->is_null) {
+            diag_add(L->d, &dn->mark, "%s.%s: expected one of: %s", what, sec->discriminator, list);
+        } else {
+            for (size_t k = 0; k < sec->nvariants; k++)
+                if (strcmp(sec->variants[k].name, dn->str) == 0) {
+                    var = &sec->variants[k];
+                    *(int *)(inst + sec->variant_index_offset) = (int)k;
+                }
+            if (!var) {
+                diag_add(L->d, &dn->mark, "%s.%s: unknown value '%s' (valid: %s)", what,
+                         sec->discriminator, dn->str, list);
+            } else {
+                char key[512];
+                snprintf(key, sizeof(key), "%s%s", prefix, sec->discriminator);
+                add_value(L->sc, key, NULL, dn->str, NAN, &dn->mark);
+                add_param_names(&allowed, var->params, var->nparams);
+            }
+        }
+    }
+    /* Without a known variant its keys are unknown too; report only the variant error. */
+    if (!sec->discriminator || var) {
+        char where[300];
+        snprintf(where, sizeof(where), "%s (%s.<name>%s%s)", what, sec->key,
+                 var ? ", kind " : "", var ? var->name : "");
+        check_keys(L, v, &allowed, where);
+    }
+    bind_params(L, sec->params, sec->nparams, v, inst, prefix, name_mark);
+    if (var) {
+        void *vs = xcalloc(1, var->size);
+        track(L->sc, vs);
+        *(void **)(inst + sec->variant_ptr_offset) = vs;
+        bind_params(L, var->params, var->nparams, v, vs, prefix, name_mark);
+    }
+}
+
+static void bind_map_section(struct loader *L, const struct section_def *sec,
+                             const struct ynode *node)
+{
+    size_t n = node ? node->n : 0;
+    char *arr = xcalloc(n ? n : 1, sec->size);
+    track(L->sc, arr);
+    *(void **)((char *)L->sc->cfg + sec->offset) = arr;
+    *(size_t *)((char *)L->sc->cfg + sec->count_offset) = n;
+    for (size_t i = 0; i < n; i++) {
+        char *inst = arr + i * sec->size;
+        const char *name = node->keys[i];
+        if (!valid_instance_name(name))
+            diag_add(L->d, &node->key_marks[i],
+                     "%s: name '%s' may use only letters, digits, '_' and '-'", sec->key, name);
+        char *copy = xstrdup(name);
+        track(L->sc, copy);
+        *(char **)(inst + sec->name_offset) = copy;
+        bind_instance(L, sec, name, &node->key_marks[i], node->items[i], inst);
+    }
+}
+
+static void bind_root(struct loader *L, const struct ynode *root)
+{
+    const struct schema *s = L->schema;
+    struct names allowed = {.n = 0};
+    add_param_names(&allowed, s->params, s->nparams);
+    names_add(&allowed, "include");
+    for (size_t i = 0; i < s->nsections; i++)
+        names_add(&allowed, s->sections[i].key);
+    check_keys(L, root, &allowed, "the scenario");
+    bind_params(L, s->params, s->nparams, root, L->sc->cfg, "", &L->file_mark);
+    for (size_t i = 0; i < s->nsections; i++) {
+        const struct section_def *sec = &s->sections[i];
+        const struct ynode *node = section_node(L, root, sec->key);
+        if (sec->kind == SEC_OBJECT) {
+            struct names sa = {.n = 0};
+            add_param_names(&sa, sec->params, sec->nparams);
+            check_keys(L, node, &sa, sec->key);
+            char prefix[128];
+            snprintf(prefix, sizeof(prefix), "%s.", sec->key);
+            const struct ymark *owner = node ? &node->mark : &L->file_mark;
+            bind_params(L, sec->params, sec->nparams, node, (char *)L->sc->cfg + sec->offset,
+                        prefix, owner);
+        } else {
+            bind_map_section(L, sec, node);
+        }
+    }
+}
+
+/* PT_REF values must name an existing instance of their section. */
+static void check_refs(struct loader *L)
+{
+    const struct schema *s = L->schema;
+    for (size_t i = 0; i < L->sc->nparams; i++) {
+        const struct param_value *pv = &L->sc->params[i];
+        if (!pv->def || pv->def->type != PT_REF)
+            continue;
+        const struct section_def *sec = NULL;
+        for (size_t k = 0; k < s->nsections; k++)
+            if (strcmp(s->sections[k].key, pv->def->ref) == 0)
+                sec = &s->sections[k];
+        SIM_ASSERTF(sec && sec->kind == SEC_MAP, "parameter %s refers to unknown section %s",
+                    pv->key, pv->def->ref);
+        char *arr = *(char **)((char *)L->sc->cfg + sec->offset);
+        size_t n = *(size_t *)((char *)L->sc->cfg + sec->count_offset);
+        struct names ns = {.n = 0};
+        bool found = false;
+        for (size_t k = 0; k < n; k++) {
+            const char *name = *(char **)(arr + k * sec->size + sec->name_offset);
+            names_add(&ns, name);
+            found |= strcmp(name, pv->text) == 0;
+        }
+        if (found)
+            continue;
+        char list[1024];
+        names_join(&ns, list, sizeof(list));
+        diag_add(L->d, pv->mark.file ? &pv->mark : &L->file_mark,
+                 "%s: there is no %s entry named '%s' (%s%s)", pv->key, pv->def->ref, pv->text,
+                 n ? "defined: " : "none defined", list);
+    }
+}
+
+static char *scenario_name(const char *path, const char *scenario_dir)
+{
+    char *real = realpath(path, NULL);
+    char *dir = scenario_dir ? realpath(scenario_dir, NULL) : NULL;
+    char *name;
+    if (real && dir && strncmp(real, dir, strlen(dir)) == 0 && real[strlen(dir)] == '/') {
+        name = xstrdup(real + strlen(dir) + 1);
+    } else {
+        char *copy = xstrdup(path);
+        name = xstrdup(basename(copy));
+        free(copy);
+    }
+    if (ends_with(name, ".yaml"))
+        name[strlen(name) - 5] = 0;
+    else if (ends_with(name, ".yml"))
+        name[strlen(name) - 4] = 0;
+    free(real);
+    free(dir);
+    return name;
+}
+
+struct scenario *scenario_load(const struct schema *schema, const struct scenario_opts *o,
+                               struct diag *d)
+{
+    struct scenario *sc = xcalloc(1, sizeof(*sc));
+    sc->schema = schema;
+    sc->path = xstrdup(o->path);
+    sc->name = scenario_name(o->path, o->scenario_dir);
+    sc->cfg = xcalloc(1, schema->size);
+    struct loader L = {.schema = schema, .o = o, .sc = sc, .d = d};
+    L.file_mark = (struct ymark){srcpool_intern(&sc->pool, o->path), 1, 1};
+    sc->file_mark = L.file_mark;
+    size_t before = diag_count(d);
+    struct ynode *root = load_file(&L, o->path, NULL);
+    if (root) {
+        apply_sets(&L, root);
+        if (diag_count(d) == before) {
+            bind_root(&L, root);
+            if (diag_count(d) == before)
+                check_refs(&L);
+            if (diag_count(d) == before && schema->check)
+                schema->check(sc, d);
+        }
+        ytree_free(root);
+    }
+    if (diag_count(d) != before) {
+        scenario_free(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void scenario_free(struct scenario *sc)
+{
+    if (!sc)
+        return;
+    for (size_t i = 0; i < sc->nparams; i++) {
+        free(sc->params[i].key);
+        free(sc->params[i].text);
+    }
+    free(sc->params);
+    for (size_t i = 0; i < sc->nallocs; i++)
+        free(sc->allocs[i]);
+    free(sc->allocs);
+    free(sc->cfg);
+    free(sc->path);
+    free(sc->name);
+    srcpool_fini(&sc->pool);
+    free(sc);
+}
+
+const struct param_value *scenario_param(const struct scenario *sc, const char *key)
+{
+    for (size_t i = 0; i < sc->nparams; i++)
+        if (strcmp(sc->params[i].key, key) == 0)
+            return &sc->params[i];
+    return NULL;
+}
+
+const struct ymark *scenario_mark(const struct scenario *sc, const char *key)
+{
+    const struct param_value *pv = scenario_param(sc, key);
+    if (pv && pv->mark.file)
+        return &pv->mark;
+    return &sc->file_mark;
+}
