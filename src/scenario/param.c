@@ -39,6 +39,8 @@ static void format_num(const struct param_def *def, double v, char *buf, size_t 
         units_format_duration((sim_time_t)v, buf, n);
     else if (def->type == PT_FREQ)
         units_format_freq((uint64_t)v, buf, n);
+    else if (def->type == PT_INT || def->type == PT_UINT)
+        snprintf(buf, n, "%.0f", v);
     else
         units_format_float(v, buf, n);
 }

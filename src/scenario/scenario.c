@@ -414,8 +414,8 @@ static void bind_one(struct loader *L, const struct param_def *def, const struct
         return;
     }
     if (err) {
-        diag_add(L->d, mark, "%s: expected %s%s%s, got '%s'", key, err, range[0] ? " from " : "",
-                 range, text);
+        diag_add(L->d, mark, "%s: expected %s, got '%s'%s%s", key, err, text,
+                 range[0] ? "; valid: " : "", range);
         return;
     }
     if (!param_in_range(def, num)) {

@@ -56,7 +56,7 @@ def unknown_top_level_key():
 @test
 def wrong_type():
     expect_error(GOOD.replace("cpus: 2", "cpus: two"),
-                 "s.yaml:6:11: hosts.server.cpus: expected a whole number from 1 to 1024, got 'two'")
+                 "s.yaml:6:11: hosts.server.cpus: expected a whole number, got 'two'; valid: 1 to 1024")
     expect_error(GOOD.replace("duration: 10ms", "duration: {a: 1}"),
                  "s.yaml:3:13: sim.duration: expected duration, got a mapping")
 
@@ -72,8 +72,8 @@ def out_of_range():
 @test
 def duration_without_unit():
     expect_error(GOOD.replace("duration: 10ms", "duration: 10"),
-                 "s.yaml:3:13: sim.duration: expected a duration with a unit: ps, ns, us, ms or s",
-                 "got '10'")
+                 "s.yaml:3:13: sim.duration: expected a duration with a unit: ps, ns, us, ms or s "
+                 "(e.g. 10us), got '10'; valid: 1ps to 10000s")
 
 
 @test
