@@ -14,7 +14,8 @@
 
 #include <stddef.h>
 
-#if !defined(__x86_64__) && !defined(__aarch64__)
+/* CORO_FORCE_UCONTEXT lets tests exercise the fallback on machines that have a switch. */
+#if defined(CORO_FORCE_UCONTEXT) || (!defined(__x86_64__) && !defined(__aarch64__))
 #define CORO_UCONTEXT 1
 #include <ucontext.h>
 #endif
