@@ -41,6 +41,8 @@ struct run_opts {
     const char **sets;
     size_t nsets;
     bool json, quiet;
+    char seed_set[96]; /* --seed N as "sim.seed=N" */
+    char *db_set;      /* --db PATH as "outputs.db=PATH" */
 };
 
 static void add_set(struct run_opts *o, const char *s)
@@ -49,9 +51,8 @@ static void add_set(struct run_opts *o, const char *s)
     o->sets[o->nsets++] = s;
 }
 
-/* Returns 0, or EXIT_USAGE after printing why. `seedbuf` and `dbbuf` hold generated sets. */
-static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o, char *seedbuf,
-                      size_t seedlen, char **dbset)
+/* Returns 0, or EXIT_USAGE after printing why. */
+static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
 {
     static const struct option longopts[] = {
         {"set", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
@@ -100,14 +101,14 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o, ch
             fprintf(stderr, "mpstack %s: --seed expects a whole number, got '%s'\n", cmd, seed);
             return EXIT_USAGE;
         }
-        snprintf(seedbuf, seedlen, "sim.seed=%s", seed);
-        add_set(o, seedbuf);
+        snprintf(o->seed_set, sizeof(o->seed_set), "sim.seed=%s", seed);
+        add_set(o, o->seed_set);
     }
     if (db) {
         size_t n = strlen(db) + 16;
-        *dbset = xmalloc(n);
-        snprintf(*dbset, n, "outputs.db=%s", db);
-        add_set(o, *dbset);
+        o->db_set = xmalloc(n);
+        snprintf(o->db_set, n, "outputs.db=%s", db);
+        add_set(o, o->db_set);
     }
     return 0;
 }
@@ -128,6 +129,23 @@ static struct scenario *load(const struct run_opts *o)
     return sc;
 }
 
+/* Parse the command line and load its scenario: 0 with *sc set, or an exit status. */
+static int prepare(int argc, char **argv, bool is_run, struct run_opts *o, struct scenario **sc)
+{
+    *sc = NULL;
+    int rc = parse_opts(argc, argv, is_run, o);
+    if (rc)
+        return rc;
+    *sc = load(o);
+    return *sc ? 0 : EXIT_USAGE;
+}
+
+static void opts_free(struct run_opts *o)
+{
+    free(o->sets);
+    free(o->db_set);
+}
+
 static double wall_now(void)
 {
     struct timespec ts;
@@ -146,7 +164,6 @@ static void utc_now(char *buf, size_t n)
 /* Simulate and fill rec. Returns false if interrupted. */
 static bool simulate(const struct scenario *sc, const struct run_opts *o, struct run_record *rec)
 {
-    const struct config *cfg = sc->cfg;
     utc_now(rec->started_at, sizeof(rec->started_at));
     struct world *w = world_create(sc);
     struct progress *p = progress_start(world_sim(w), sc->name, world_end(w), !o->quiet);
@@ -156,7 +173,6 @@ static bool simulate(const struct scenario *sc, const struct run_opts *o, struct
     progress_finish(p);
     world_report(w, sc, rec);
     world_destroy(w);
-    (void)cfg;
     return done;
 }
 
@@ -167,12 +183,8 @@ int cmd_run(int argc, char **argv)
         return 0;
     }
     struct run_opts o = {0};
-    char seedbuf[96];
-    char *dbset = NULL;
-    int rc = parse_opts(argc, argv, true, &o, seedbuf, sizeof(seedbuf), &dbset);
-    struct scenario *sc = rc ? NULL : load(&o);
-    if (!rc && !sc)
-        rc = EXIT_USAGE;
+    struct scenario *sc;
+    int rc = prepare(argc, argv, true, &o, &sc);
     struct results_db *db = NULL;
     const struct config *cfg = sc ? sc->cfg : NULL;
     if (!rc && cfg->outputs.store) {
@@ -207,8 +219,7 @@ int cmd_run(int argc, char **argv)
     }
     results_close(db);
     scenario_free(sc);
-    free(o.sets);
-    free(dbset);
+    opts_free(&o);
     return rc;
 }
 
@@ -219,12 +230,8 @@ int cmd_validate(int argc, char **argv)
         return 0;
     }
     struct run_opts o = {0};
-    char seedbuf[96];
-    char *dbset = NULL;
-    int rc = parse_opts(argc, argv, false, &o, seedbuf, sizeof(seedbuf), &dbset);
-    struct scenario *sc = rc ? NULL : load(&o);
-    if (!rc && !sc)
-        rc = EXIT_USAGE;
+    struct scenario *sc;
+    int rc = prepare(argc, argv, false, &o, &sc);
     if (sc) {
         printf("%s: valid (%zu parameters)\n", o.file, sc->nparams);
         for (size_t i = 0; i < sc->nparams; i++) {
@@ -238,7 +245,6 @@ int cmd_validate(int argc, char **argv)
         }
     }
     scenario_free(sc);
-    free(o.sets);
-    free(dbset);
+    opts_free(&o);
     return rc;
 }

@@ -214,16 +214,23 @@ void sim_after_wakeups(struct sim *sim)
         coro_switch(&td->coro, &sim->main);
 }
 
-void sim_thread_suspend(struct sim *sim, struct sim_thread *td, enum td_state state)
+/* The current thread (synchronised) leaves its CPU in `state`; the policy picks the next
+ * owner. The caller then switches to the engine. */
+static void leave_cpu(struct sim *sim, struct sim_thread *td, enum td_state state)
 {
     SIM_ASSERT(td == sim->cur);
-    SIM_ASSERTF(td->local == sim->now, "%s suspends at local %llu, global %llu", td->name,
+    SIM_ASSERTF(td->local == sim->now, "%s leaves its CPU at local %llu, global %llu", td->name,
                 (unsigned long long)td->local, (unsigned long long)sim->now);
     struct sim_cpu *cpu = td->cpu;
     acct_close(cpu, sim->now);
     cpu->cur = NULL;
     td->state = state;
     cpu_dispatch(cpu, sim->now);
+}
+
+void sim_thread_suspend(struct sim *sim, struct sim_thread *td, enum td_state state)
+{
+    leave_cpu(sim, td, state);
     coro_switch(&td->coro, &sim->main);
 }
 
@@ -329,10 +336,6 @@ void sim_thread_exit(struct sim *sim)
     struct sim_thread *td = sim->cur;
     SIM_ASSERTF(td != NULL, "sim_thread_exit outside a simulated thread");
     sim_sync(sim);
-    struct sim_cpu *cpu = td->cpu;
-    acct_close(cpu, sim->now);
-    cpu->cur = NULL;
-    td->state = TD_DEAD;
-    cpu_dispatch(cpu, sim->now);
+    leave_cpu(sim, td, TD_DEAD);
     coro_exit_to(&td->coro, &sim->main);
 }

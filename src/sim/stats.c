@@ -52,39 +52,39 @@ void stat_level_restart(struct stat_level *l, sim_time_t t)
     l->area = 0;
 }
 
+/* One modified-Lentz step with partial numerator aa: updates c and d, returns the factor
+ * by which the continued fraction's value changes. */
+static double lentz_step(double aa, double *c, double *d)
+{
+    const double tiny = 1e-300;
+    *d = 1.0 + aa * *d;
+    if (fabs(*d) < tiny)
+        *d = tiny;
+    *c = 1.0 + aa / *c;
+    if (fabs(*c) < tiny)
+        *c = tiny;
+    *d = 1.0 / *d;
+    return *d * *c;
+}
+
 /* Continued fraction for I_x(a, b), evaluated with the modified Lentz method
- * (Lentz 1976; Press et al., "Numerical Recipes", 3rd ed., section 6.4). */
+ * (Lentz 1976; Press et al., "Numerical Recipes", 3rd ed., section 6.4): each iteration m
+ * contributes an even term m(b-m)x / ((a+2m-1)(a+2m)) and an odd term
+ * -(a+m)(a+b+m)x / ((a+2m)(a+2m+1)). */
 static double betacf(double a, double b, double x)
 {
-    const double tiny = 1e-300, eps = 1e-15;
-    double qab = a + b, qap = a + 1.0, qam = a - 1.0;
-    double c = 1.0, d = 1.0 - qab * x / qap;
-    if (fabs(d) < tiny)
-        d = tiny;
+    /* first term: c starts at 1, d at 1 / (1 - (a+b)x / (a+1)) */
+    double c = 1.0, d = 1.0 - (a + b) * x / (a + 1.0);
+    if (fabs(d) < 1e-300)
+        d = 1e-300;
     d = 1.0 / d;
     double h = d;
     for (int m = 1; m <= 10000; m++) {
         double m2 = 2.0 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        double del = d * c;
+        h *= lentz_step(m * (b - m) * x / ((a - 1.0 + m2) * (a + m2)), &c, &d);
+        double del = lentz_step(-(a + m) * (a + b + m) * x / ((a + m2) * (a + 1.0 + m2)), &c, &d);
         h *= del;
-        if (fabs(del - 1.0) < eps)
+        if (fabs(del - 1.0) < 1e-15)
             break;
     }
     return h;
