@@ -22,6 +22,7 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_params(int argc, char **argv);
+int cmd_rss(int argc, char **argv);
 
 /* Progress line on stderr (only on a terminal), and Ctrl-C handling. */
 struct sim;

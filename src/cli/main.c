@@ -17,6 +17,7 @@ static const char usage[] =
     "  validate FILE   check a scenario (and its includes and --set overrides) without running\n"
     "  list            the shipped scenarios and presets, one line each\n"
     "  params          every scenario parameter with type, default and meaning\n"
+    "  rss SRC DST     Toeplitz RSS hash of a flow: hash, redirection index, queue, CPU\n"
     "\n"
     "  mpstack <command> --help   options of one command\n"
     "  mpstack --version\n";
@@ -52,6 +53,8 @@ int main(int argc, char **argv)
         return cmd_list(argc - 1, argv + 1);
     if (strcmp(cmd, "params") == 0)
         return cmd_params(argc - 1, argv + 1);
+    if (strcmp(cmd, "rss") == 0)
+        return cmd_rss(argc - 1, argv + 1);
     fprintf(stderr, "mpstack: unknown command '%s'\n\n%s", cmd, usage);
     return EXIT_USAGE;
 }
