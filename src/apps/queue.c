@@ -384,17 +384,16 @@ const struct app_ops queue_app_ops = {
 };
 
 void queue_check(const struct scenario *sc, const struct workload_cfg *w,
-                 const struct host_cfg *h, struct diag *d)
+                 const struct host_cfg *h, unsigned host_cpus, struct diag *d)
 {
     const struct queue_cfg *q = w->kcfg;
-    if (h && q->servers > h->cpus) {
+    if (h && q->servers > host_cpus) {
         char key[160];
         snprintf(key, sizeof(key), "workloads.%s.servers", w->name);
         diag_add(d, scenario_mark(sc, key),
-                 "%s: %llu servers need as many CPUs, but host '%s' has %llu (hosts.%s.cpus); "
-                 "valid: 1 to %llu",
-                 key, (unsigned long long)q->servers, h->name, (unsigned long long)h->cpus,
-                 h->name, (unsigned long long)h->cpus);
+                 "%s: %llu servers need as many CPUs, but host '%s' has %u (hosts.%s.cpus); "
+                 "valid: 1 to %u",
+                 key, (unsigned long long)q->servers, h->name, host_cpus, h->name, host_cpus);
     }
     const struct config *c = sc->cfg;
     if (c->sim.duration / q->batches == 0) {

@@ -41,6 +41,6 @@ extern const struct app_ops queue_app_ops;
 
 /* Cross-key checks (servers must fit on the host). */
 void queue_check(const struct scenario *sc, const struct workload_cfg *w,
-                 const struct host_cfg *h, struct diag *d);
+                 const struct host_cfg *h, unsigned host_cpus, struct diag *d);
 
 #endif

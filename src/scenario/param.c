@@ -20,6 +20,9 @@ const char *param_type_name(enum ptype t)
     case PT_ENUM: return "choice";
     case PT_STRING: return "text";
     case PT_REF: return "name";
+    case PT_BITRATE: return "bit rate";
+    case PT_RATE: return "rate";
+    case PT_SIZE: return "size";
     }
     return "?";
 }
@@ -30,6 +33,10 @@ const char *param_unit(const struct param_def *def)
         return "ps";
     if (def->type == PT_FREQ)
         return "Hz";
+    if (def->type == PT_BITRATE)
+        return "bps";
+    if (def->type == PT_SIZE)
+        return "bytes";
     return def->unit ? def->unit : "";
 }
 
@@ -39,6 +46,10 @@ static void format_num(const struct param_def *def, double v, char *buf, size_t 
         units_format_duration((sim_time_t)v, buf, n);
     else if (def->type == PT_FREQ)
         units_format_freq((uint64_t)v, buf, n);
+    else if (def->type == PT_BITRATE)
+        units_format_bitrate((uint64_t)v, buf, n);
+    else if (def->type == PT_SIZE)
+        units_format_size((uint64_t)v, buf, n);
     else if (def->type == PT_INT || def->type == PT_UINT)
         snprintf(buf, n, "%.0f", v);
     else
@@ -149,6 +160,36 @@ const char *param_parse(const struct param_def *def, const char *text, void *dst
                 return NULL;
             }
         return "one of the listed choices";
+    case PT_BITRATE: {
+        uint64_t v;
+        if ((err = units_parse_bitrate(text, &v)))
+            return err;
+        if (dst)
+            *(uint64_t *)dst = v;
+        units_format_bitrate(v, canon, canon_len);
+        *num = (double)v;
+        return NULL;
+    }
+    case PT_SIZE: {
+        uint64_t v;
+        if ((err = units_parse_size(text, &v)))
+            return err;
+        if (dst)
+            *(uint64_t *)dst = v;
+        units_format_size(v, canon, canon_len);
+        *num = (double)v;
+        return NULL;
+    }
+    case PT_RATE: {
+        struct param_rate r;
+        if ((err = units_parse_rate(text, &r.value, &r.kind)))
+            return err;
+        if (dst)
+            *(struct param_rate *)dst = r;
+        units_format_rate(r.value, r.kind, canon, canon_len);
+        *num = r.kind ? (double)r.value : NAN;
+        return NULL;
+    }
     case PT_STRING:
     case PT_REF:
         /* the caller stores its own copy of strings */
@@ -224,8 +265,12 @@ static void md_row(const struct doc_row *r, FILE *out)
     char range[512];
     param_describe_range(r->def, range, sizeof(range));
     fprintf(out, "| `%s` | %s | %s | %s | ", r->key, param_type_name(r->def->type),
-            r->def->type == PT_DURATION ? "time" : r->def->type == PT_FREQ ? "Hz"
-                                                                           : (r->def->unit ? r->def->unit : ""),
+            r->def->type == PT_DURATION   ? "time"
+            : r->def->type == PT_FREQ     ? "Hz"
+            : r->def->type == PT_BITRATE  ? "bit/s"
+            : r->def->type == PT_RATE     ? "pkt/s or bit/s"
+            : r->def->type == PT_SIZE     ? "bytes"
+                                          : (r->def->unit ? r->def->unit : ""),
             r->def->def ? (r->def->def[0] ? r->def->def : "(empty)") : "**required**");
     md_escape(range, out);
     fputs(" | ", out);

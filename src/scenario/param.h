@@ -9,7 +9,8 @@
  *
  * Bound C types: PT_BOOL bool, PT_INT int64_t, PT_UINT uint64_t, PT_FLOAT double,
  * PT_DURATION sim_time_t (ps), PT_FREQ uint64_t (Hz), PT_ENUM int (index into choices),
- * PT_STRING and PT_REF char * (owned by the scenario).
+ * PT_STRING and PT_REF char * (owned by the scenario), PT_BITRATE uint64_t (bits/s),
+ * PT_RATE struct param_rate, PT_SIZE uint64_t (bytes).
  */
 #ifndef MPSTACK_SCENARIO_PARAM_H
 #define MPSTACK_SCENARIO_PARAM_H
@@ -28,7 +29,21 @@ enum ptype {
     PT_FREQ,
     PT_ENUM,
     PT_STRING,
-    PT_REF, /* the name of an instance of another section, e.g. a host */
+    PT_REF,     /* the name of an instance of another section, e.g. a host */
+    PT_BITRATE, /* a link rate: 10Gbps */
+    PT_RATE,    /* a traffic rate: 14.88Mpps, 1Gbps or "line" */
+    PT_SIZE,    /* bytes: 64B, 32KiB, 15MiB */
+};
+
+enum param_rate_kind {
+    RATE_LINE = 0, /* as fast as the link allows */
+    RATE_PPS = 1,
+    RATE_BPS = 2,
+};
+
+struct param_rate {
+    uint64_t value; /* packets or bits per second; 0 for RATE_LINE */
+    int kind;       /* enum param_rate_kind */
 };
 
 struct param_def {
@@ -38,7 +53,8 @@ struct param_def {
     const char *def;             /* default as scenario text; NULL = required */
     double min, max;             /* inclusive range in base units, checked when min < max */
     const char *const *choices;  /* PT_ENUM: NULL-terminated */
-    const char *ref;             /* PT_REF: the section it names an instance of */
+    const char *ref;             /* PT_REF: the section(s) it may name an instance of,
+                                  * comma separated; with default "" it may be left empty */
     const char *unit;            /* for the docs, e.g. "CPUs", "fraction" */
     const char *doc;             /* one line */
 };

@@ -105,26 +105,35 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-char **scenario_preset_names(const char *scenario_dir, size_t *n)
+/* Append the *.yaml names of dir/sub (prefixed with sub/ unless sub is "presets"). */
+static void add_catalogue(const char *dir, const char *sub, char ***v, size_t *n, size_t *cap)
 {
     char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/presets", scenario_dir);
-    *n = 0;
-    DIR *dir = opendir(path);
-    if (!dir)
-        return NULL;
-    char **v = NULL;
-    size_t cap = 0;
+    snprintf(path, sizeof(path), "%s/%s", dir, sub);
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    bool prefix = strcmp(sub, "presets") != 0;
     struct dirent *e;
-    while ((e = readdir(dir))) {
+    while ((e = readdir(d))) {
         if (e->d_name[0] == '.' || !ends_with(e->d_name, ".yaml"))
             continue;
-        xgrow((void **)&v, &cap, *n + 1, sizeof(*v));
-        v[*n] = xstrdup(e->d_name);
-        v[*n][strlen(v[*n]) - 5] = 0;
-        (*n)++;
+        char name[512];
+        snprintf(name, sizeof(name), "%s%s%.*s", prefix ? sub : "", prefix ? "/" : "",
+                 (int)(strlen(e->d_name) - 5), e->d_name);
+        xgrow((void **)v, cap, *n + 1, sizeof(**v));
+        (*v)[(*n)++] = xstrdup(name);
     }
-    closedir(dir);
+    closedir(d);
+}
+
+char **scenario_preset_names(const char *scenario_dir, size_t *n)
+{
+    char **v = NULL;
+    size_t cap = 0;
+    *n = 0;
+    add_catalogue(scenario_dir, "presets", &v, n, &cap);
+    add_catalogue(scenario_dir, "hw", &v, n, &cap);
     if (*n)
         qsort(v, *n, sizeof(*v), cmp_str);
     return v;
@@ -137,9 +146,11 @@ void scenario_free_names(char **names, size_t n)
     free(names);
 }
 
-static bool is_preset_name(const char *s)
+/* A name without a .yaml suffix is a catalogue entry of the scenario directory: a preset
+ * (presets/NAME.yaml) or a file such as hw/e5-2620v2 (NAME.yaml). */
+static bool is_catalogue_name(const char *s)
 {
-    return !strchr(s, '/') && !ends_with(s, ".yaml") && !ends_with(s, ".yml");
+    return s[0] != '/' && !ends_with(s, ".yaml") && !ends_with(s, ".yml");
 }
 
 /* ---- includes ---- */
@@ -166,8 +177,10 @@ static void include_one(struct loader *L, struct ynode *result, const struct yno
         return;
     }
     char path[PATH_MAX];
-    if (is_preset_name(entry->str)) {
+    if (is_catalogue_name(entry->str)) {
         snprintf(path, sizeof(path), "%s/presets/%s.yaml", L->o->scenario_dir, entry->str);
+        if (access(path, R_OK) != 0)
+            snprintf(path, sizeof(path), "%s/%s.yaml", L->o->scenario_dir, entry->str);
         if (access(path, R_OK) != 0) {
             size_t n;
             char **v = scenario_preset_names(L->o->scenario_dir, &n);
@@ -576,7 +589,18 @@ static void bind_root(struct loader *L, const struct ynode *root)
     }
 }
 
-/* PT_REF values must name an existing instance of their section. */
+/* The map section called `name`, or NULL. */
+static const struct section_def *find_section(const struct schema *s, const char *name,
+                                              size_t len)
+{
+    for (size_t k = 0; k < s->nsections; k++)
+        if (strlen(s->sections[k].key) == len && strncmp(s->sections[k].key, name, len) == 0)
+            return &s->sections[k];
+    return NULL;
+}
+
+/* PT_REF values must name an existing instance of (one of) their section(s). An empty
+ * value is allowed when the parameter's default is empty: it then names nothing. */
 static void check_refs(struct loader *L)
 {
     const struct schema *s = L->schema;
@@ -584,28 +608,35 @@ static void check_refs(struct loader *L)
         const struct param_value *pv = &L->sc->params[i];
         if (!pv->def || pv->def->type != PT_REF)
             continue;
-        const struct section_def *sec = NULL;
-        for (size_t k = 0; k < s->nsections; k++)
-            if (strcmp(s->sections[k].key, pv->def->ref) == 0)
-                sec = &s->sections[k];
-        SIM_ASSERTF(sec && sec->kind == SEC_MAP, "parameter %s refers to unknown section %s",
-                    pv->key, pv->def->ref);
-        char *arr = *(char **)((char *)L->sc->cfg + sec->offset);
-        size_t n = *(size_t *)((char *)L->sc->cfg + sec->count_offset);
+        if (!pv->text[0] && pv->def->def && !pv->def->def[0])
+            continue;
         struct names ns = {.n = 0};
         bool found = false;
-        for (size_t k = 0; k < n; k++) {
-            const char *name = *(char **)(arr + k * sec->size + sec->name_offset);
-            names_add(&ns, name);
-            found |= strcmp(name, pv->text) == 0;
+        for (const char *r = pv->def->ref; *r;) {
+            size_t len = strcspn(r, ",");
+            const struct section_def *sec = find_section(s, r, len);
+            SIM_ASSERTF(sec && sec->kind == SEC_MAP, "parameter %s refers to unknown section %.*s",
+                        pv->key, (int)len, r);
+            char *arr = *(char **)((char *)L->sc->cfg + sec->offset);
+            size_t n = *(size_t *)((char *)L->sc->cfg + sec->count_offset);
+            for (size_t k = 0; k < n; k++) {
+                const char *name = *(char **)(arr + k * sec->size + sec->name_offset);
+                names_add(&ns, name);
+                found |= strcmp(name, pv->text) == 0;
+            }
+            r += len + (r[len] == ',');
         }
         if (found)
             continue;
-        char list[1024];
+        char list[1024], what[256];
         names_join(&ns, list, sizeof(list));
+        snprintf(what, sizeof(what), "%s", pv->def->ref);
+        for (char *c = what; *c; c++)
+            if (*c == ',')
+                *c = '/';
         diag_add(L->d, pv->mark.file ? &pv->mark : &L->file_mark,
-                 "%s: there is no %s entry named '%s' (%s%s)", pv->key, pv->def->ref, pv->text,
-                 n ? "defined: " : "none defined", list);
+                 "%s: there is no %s entry named '%s' (%s%s)", pv->key, what, pv->text,
+                 ns.n ? "defined: " : "none defined", list);
     }
 }
 

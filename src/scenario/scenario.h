@@ -55,7 +55,8 @@ const struct param_value *scenario_param(const struct scenario *sc, const char *
 /* Where a key was set (for cross-key messages); falls back to the start of the file. */
 const struct ymark *scenario_mark(const struct scenario *sc, const char *key);
 
-/* The preset names available in scenario_dir/presets, sorted; caller frees with
+/* The names include: accepts from the catalogue, sorted: presets (scenario_dir/presets)
+ * and hardware profiles (hw/NAME); the caller frees them with
  * scenario_free_names. */
 char **scenario_preset_names(const char *scenario_dir, size_t *n);
 void scenario_free_names(char **names, size_t n);

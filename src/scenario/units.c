@@ -34,6 +34,31 @@ static const struct unit freq_units[] = {
     {NULL, 0},
 };
 
+static const struct unit bitrate_units[] = {
+    {"bps", 1},
+    {"kbps", UINT64_C(1000)},
+    {"Mbps", UINT64_C(1000000)},
+    {"Gbps", UINT64_C(1000000000)},
+    {"Tbps", UINT64_C(1000000000000)},
+    {NULL, 0},
+};
+
+static const struct unit size_units[] = {
+    {"B", 1},
+    {"KiB", UINT64_C(1) << 10},
+    {"MiB", UINT64_C(1) << 20},
+    {"GiB", UINT64_C(1) << 30},
+    {NULL, 0},
+};
+
+static const struct unit pktrate_units[] = {
+    {"pps", 1},
+    {"kpps", UINT64_C(1000)},
+    {"Mpps", UINT64_C(1000000)},
+    {"Gpps", UINT64_C(1000000000)},
+    {NULL, 0},
+};
+
 static const char *skip_space(const char *s)
 {
     while (isspace((unsigned char)*s))
@@ -110,6 +135,38 @@ const char *units_parse_freq(const char *s, uint64_t *hz)
 {
     return parse_scaled(s, freq_units, hz, "a frequency with a unit: Hz, kHz, MHz or GHz "
                                            "(e.g. 2.1GHz)");
+}
+
+const char *units_parse_bitrate(const char *s, uint64_t *bps)
+{
+    return parse_scaled(s, bitrate_units, bps, "a bit rate with a unit: bps, kbps, Mbps, Gbps or "
+                                               "Tbps (e.g. 10Gbps)");
+}
+
+const char *units_parse_size(const char *s, uint64_t *bytes)
+{
+    return parse_scaled(s, size_units, bytes, "a size with a unit: B, KiB, MiB or GiB (e.g. 32KiB)");
+}
+
+const char *units_parse_rate(const char *s, uint64_t *value, int *kind)
+{
+    static const char need[] = "a rate: line, packets per second (e.g. 14.88Mpps) or bits per "
+                               "second (e.g. 1Gbps)";
+    const char *t = skip_space(s);
+    if (strncmp(t, "line", 4) == 0 && !*skip_space(t + 4)) {
+        *value = 0;
+        *kind = 0;
+        return NULL;
+    }
+    if (!parse_scaled(s, pktrate_units, value, need)) {
+        *kind = 1;
+        return NULL;
+    }
+    if (!parse_scaled(s, bitrate_units, value, need)) {
+        *kind = 2;
+        return NULL;
+    }
+    return need;
 }
 
 const char *units_parse_uint(const char *s, uint64_t *out)
@@ -215,6 +272,35 @@ void units_format_freq(uint64_t hz, char *buf, size_t n)
         return;
     }
     format_scaled(hz, freq_units, 4, buf, n);
+}
+
+void units_format_bitrate(uint64_t bps, char *buf, size_t n)
+{
+    if (bps == 0) {
+        snprintf(buf, n, "0bps");
+        return;
+    }
+    format_scaled(bps, bitrate_units, 5, buf, n);
+}
+
+void units_format_size(uint64_t bytes, char *buf, size_t n)
+{
+    /* the largest unit that divides exactly, so the text is short and exact */
+    const struct unit *u = &size_units[0];
+    for (const struct unit *k = size_units; k->name; k++)
+        if (bytes && bytes % k->scale == 0)
+            u = k;
+    snprintf(buf, n, "%llu%s", (unsigned long long)(bytes / u->scale), u->name);
+}
+
+void units_format_rate(uint64_t value, int kind, char *buf, size_t n)
+{
+    if (kind == 0)
+        snprintf(buf, n, "line");
+    else if (kind == 1)
+        value ? format_scaled(value, pktrate_units, 4, buf, n) : (void)snprintf(buf, n, "0pps");
+    else
+        units_format_bitrate(value, buf, n);
 }
 
 void units_format_float(double v, char *buf, size_t n)

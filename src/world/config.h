@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hwmodel/hw.h"
+#include "hwmodel/traffic.h"
 #include "scenario/param.h"
 #include "sim/sim_time.h"
 
@@ -25,10 +27,33 @@ struct sim_cfg {
 
 struct host_cfg {
     char *name;
-    uint64_t cpus;
-    uint64_t freq;           /* Hz */
+    char *hw;                /* hardware profile name, "" for an ideal machine */
+    uint64_t cpus;           /* 0: all of the profile's (1 without a profile) */
+    uint64_t freq;           /* Hz; 0: the profile's (2.1 GHz without one) */
     int sched;               /* index into config_sched_names */
-    uint64_t switch_cycles;
+    uint64_t memory;         /* bytes of simulated physical memory (arena) */
+};
+
+struct nic_cfg {
+    char *name;
+    char *host;
+    int model;               /* index into nic_chips */
+    char *link;
+    uint64_t side;
+    uint64_t socket;
+    int mode;                /* enum nic_mode */
+    uint64_t rx_ring, tx_ring; /* 0: the driver's default */
+    bool ring_pow2;
+    int service;             /* enum nic_service */
+    uint64_t pollhz, poll_burst;
+};
+
+struct link_cfg {
+    char *name;
+    uint64_t rate;           /* bits per second */
+    sim_time_t delay;
+    uint64_t queue;
+    double loss;
 };
 
 struct workload_cfg {
@@ -46,8 +71,18 @@ struct outputs_cfg {
 struct config {
     char *description;
     struct sim_cfg sim;
+    struct hw_profile *profiles;
+    size_t nprofiles;
     struct host_cfg *hosts;
     size_t nhosts;
+    struct nic_cfg *nics;
+    size_t nnics;
+    struct link_cfg *links;
+    size_t nlinks;
+    struct pktgen_cfg *generators;
+    size_t ngenerators;
+    struct sink_cfg *sinks;
+    size_t nsinks;
     struct workload_cfg *workloads;
     size_t nworkloads;
     struct outputs_cfg outputs;
@@ -62,5 +97,9 @@ extern const char *const config_sched_names[];
 const char *config_scenario_dir(void);
 
 const struct host_cfg *config_host(const struct config *c, const char *name);
+const struct hw_profile *config_profile(const struct config *c, const char *name);
+const struct link_cfg *config_link(const struct config *c, const char *name);
+/* CPUs host h really has: its cpus, or all of its profile's, or 1. */
+unsigned config_host_ncpus(const struct config *c, const struct host_cfg *h);
 
 #endif

@@ -1,14 +1,23 @@
 /*
- * world.c - build the simulated hosts and workloads of a scenario and run them.
+ * world.c - build the simulated machines, devices and workloads of a scenario, run them,
+ * and gather what they measured.
  */
 #include "world.h"
 
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "apps/app.h"
 #include "apps/queue.h"
+#include "hwmodel/cache.h"
+#include "hwmodel/mem.h"
+#include "hwmodel/nic.h"
+#include "hwmodel/nic_refdrv.h"
+#include "hwmodel/traffic.h"
+#include "hwmodel/wire.h"
 #include "sim/panic.h"
 #include "sim/sim_sched.h"
 #include "version.h"
@@ -21,11 +30,23 @@ struct world_app {
     void *state;
 };
 
+struct world_nic {
+    const struct nic_cfg *cfg;
+    struct nic *nic;
+    struct nic_plan plan;
+    struct nic_refdrv *drv;
+};
+
 struct world {
     const struct config *cfg;
     struct sim *sim;
+    struct frame_pool pool;
     struct world_host *hosts;
     size_t nhosts;
+    struct link **links;
+    struct world_nic *nics;
+    struct pktgen **gens;
+    struct sink **sinks;
     struct world_app *apps;
     size_t napps;
     sim_time_t start, end;
@@ -46,14 +67,104 @@ const struct world_host *world_host(const struct world *w, const char *name)
     return NULL;
 }
 
+static struct link *link_named(const struct world *w, const char *name)
+{
+    for (size_t i = 0; i < w->cfg->nlinks; i++)
+        if (strcmp(w->cfg->links[i].name, name) == 0)
+            return w->links[i];
+    SIM_PANIC("no link %s (the scenario loader checks references)", name);
+}
+
 static void measure_start(struct sim *sim, void *arg)
 {
     struct world *w = arg;
     sim_time_t t = sim_now(sim);
+    const struct config *c = w->cfg;
     for (size_t i = 0; i < sim_ncpus(sim); i++)
         sim_cpu_times(sim_cpu_at(sim, i), t, w->mark[i]);
+    for (size_t i = 0; i < w->nhosts; i++)
+        if (hw_cache(w->hosts[i].hw))
+            cache_reset_stats(hw_cache(w->hosts[i].hw));
+    for (size_t i = 0; i < c->nnics; i++) {
+        nic_measure_start(w->nics[i].nic);
+        if (w->nics[i].drv)
+            nic_refdrv_measure_start(w->nics[i].drv);
+    }
+    for (size_t i = 0; i < c->ngenerators; i++)
+        pktgen_measure_start(w->gens[i]);
+    for (size_t i = 0; i < c->nsinks; i++)
+        sink_measure_start(w->sinks[i]);
     for (size_t i = 0; i < w->napps; i++)
         w->apps[i].ops->measure_start(w->apps[i].state, t);
+}
+
+static void build_hosts(struct world *w)
+{
+    const struct config *c = w->cfg;
+    w->nhosts = c->nhosts;
+    w->hosts = xcalloc(c->nhosts ? c->nhosts : 1, sizeof(*w->hosts));
+    for (size_t i = 0; i < c->nhosts; i++) {
+        const struct host_cfg *hc = &c->hosts[i];
+        const struct hw_profile *prof = hc->hw[0] ? config_profile(c, hc->hw) : NULL;
+        uint64_t hz = hc->freq ? hc->freq : prof ? prof->freq : UINT64_C(2100000000);
+        struct hw_host_params hp = {.name = hc->name, .profile = prof,
+                                    .ncpus = config_host_ncpus(c, hc), .hz = hz,
+                                    .sched = sim_sched_find(config_sched_names[hc->sched]),
+                                    .mem_bytes = hc->memory};
+        SIM_ASSERT(hp.sched != NULL);
+        struct world_host *h = &w->hosts[i];
+        h->cfg = hc;
+        h->hw = hw_host_create(w->sim, &hp);
+        h->ncpus = hw_ncpus(h->hw);
+        h->cpus = xcalloc(h->ncpus, sizeof(*h->cpus));
+        for (size_t k = 0; k < h->ncpus; k++)
+            h->cpus[k] = hw_cpu(h->hw, (unsigned)k);
+    }
+}
+
+static void build_devices(struct world *w)
+{
+    const struct config *c = w->cfg;
+    w->links = xcalloc(c->nlinks + 1, sizeof(*w->links));
+    for (size_t i = 0; i < c->nlinks; i++) {
+        const struct link_cfg *lc = &c->links[i];
+        struct link_params lp = {.name = lc->name, .bps = lc->rate, .delay = lc->delay,
+                                 .queue = (uint32_t)lc->queue, .loss = lc->loss};
+        w->links[i] = link_create(w->sim, &w->pool, &lp);
+    }
+    w->nics = xcalloc(c->nnics + 1, sizeof(*w->nics));
+    for (size_t i = 0; i < c->nnics; i++) {
+        const struct nic_cfg *nc = &c->nics[i];
+        struct world_nic *wn = &w->nics[i];
+        const struct world_host *h = world_host(w, nc->host);
+        const struct nic_chip *chip = &nic_chips[nc->model];
+        struct nic_params np = {.name = nc->name, .chip = chip, .host = h->hw,
+                                .socket = (unsigned)nc->socket};
+        wn->cfg = nc;
+        wn->nic = nic_create(w->sim, &w->pool, &np);
+        nic_attach(wn->nic, link_named(w, nc->link), (int)nc->side);
+        nic_plan_dragonfly(chip, (unsigned)h->ncpus, (enum nic_mode)nc->mode, nc->ring_pow2,
+                           &wn->plan);
+        struct nic_refdrv_params dp = {
+            .plan = &wn->plan,
+            .rx_ring = nc->rx_ring ? (unsigned)nc->rx_ring : chip->ring_default,
+            .tx_ring = nc->tx_ring ? (unsigned)nc->tx_ring : 1024,
+            .service = (enum nic_service)nc->service, .pollhz = (uint32_t)nc->pollhz,
+            .poll_burst = (uint32_t)nc->poll_burst};
+        wn->drv = nic_refdrv_create(wn->nic, &dp);
+    }
+    w->gens = xcalloc(c->ngenerators + 1, sizeof(*w->gens));
+    for (size_t i = 0; i < c->ngenerators; i++)
+        w->gens[i] = pktgen_create(w->sim, &w->pool, &c->generators[i],
+                                   link_named(w, c->generators[i].link));
+    unsigned max_flows = 1;
+    for (size_t i = 0; i < c->ngenerators; i++)
+        if (c->generators[i].flows > max_flows)
+            max_flows = (unsigned)c->generators[i].flows;
+    w->sinks = xcalloc(c->nsinks + 1, sizeof(*w->sinks));
+    for (size_t i = 0; i < c->nsinks; i++)
+        w->sinks[i] = sink_create(w->sim, &w->pool, &c->sinks[i],
+                                  link_named(w, c->sinks[i].link), max_flows);
 }
 
 struct world *world_create(const struct scenario *sc)
@@ -64,28 +175,14 @@ struct world *world_create(const struct scenario *sc)
     struct sim_params sp = {.seed = cfg->sim.seed, .quantum = cfg->sim.quantum,
                             .evq = (enum evq_kind)cfg->sim.event_queue};
     w->sim = sim_create(&sp);
+    frame_pool_init(&w->pool);
     w->start = cfg->sim.warmup;
     w->end = cfg->sim.warmup + cfg->sim.duration;
-    w->nhosts = cfg->nhosts;
-    w->hosts = xcalloc(cfg->nhosts ? cfg->nhosts : 1, sizeof(*w->hosts));
-    for (size_t i = 0; i < cfg->nhosts; i++) {
-        const struct host_cfg *hc = &cfg->hosts[i];
-        struct world_host *h = &w->hosts[i];
-        h->cfg = hc;
-        h->ncpus = (size_t)hc->cpus;
-        h->cpus = xcalloc(h->ncpus, sizeof(*h->cpus));
-        const struct sim_sched_ops *sched = sim_sched_find(config_sched_names[hc->sched]);
-        SIM_ASSERT(sched != NULL);
-        for (size_t c = 0; c < h->ncpus; c++) {
-            struct sim_cpu_params cp = {.id = (int)c, .hz = hc->freq,
-                                        .switch_cycles = hc->switch_cycles, .sched = sched,
-                                        .host = hc->name};
-            h->cpus[c] = sim_cpu_add(w->sim, &cp);
-        }
-    }
+    build_hosts(w);
     w->mark = xcalloc(sim_ncpus(w->sim) ? sim_ncpus(w->sim) : 1, sizeof(*w->mark));
     /* First event of the run, so at equal times measurement starts before anything else. */
     sim_at(w->sim, w->start, measure_start, w);
+    build_devices(w);
     w->napps = cfg->nworkloads;
     w->apps = xcalloc(w->napps ? w->napps : 1, sizeof(*w->apps));
     for (size_t i = 0; i < cfg->nworkloads; i++) {
@@ -101,11 +198,29 @@ void world_destroy(struct world *w)
 {
     if (!w)
         return;
-    sim_destroy(w->sim); /* threads first: they may point into application state */
+    const struct config *c = w->cfg;
+    sim_destroy(w->sim); /* threads first: they may point into device and app state */
     for (size_t i = 0; i < w->napps; i++)
         w->apps[i].ops->destroy(w->apps[i].state);
-    for (size_t i = 0; i < w->nhosts; i++)
+    for (size_t i = 0; i < c->nsinks; i++)
+        sink_destroy(w->sinks[i]);
+    for (size_t i = 0; i < c->ngenerators; i++)
+        pktgen_destroy(w->gens[i]);
+    for (size_t i = 0; i < c->nnics; i++) {
+        nic_refdrv_destroy(w->nics[i].drv);
+        nic_destroy(w->nics[i].nic);
+    }
+    for (size_t i = 0; i < c->nlinks; i++)
+        link_destroy(w->links[i]);
+    for (size_t i = 0; i < w->nhosts; i++) {
+        hw_host_destroy(w->hosts[i].hw);
         free(w->hosts[i].cpus);
+    }
+    frame_pool_fini(&w->pool);
+    free(w->links);
+    free(w->nics);
+    free(w->gens);
+    free(w->sinks);
     free(w->hosts);
     free(w->apps);
     free(w->mark);
@@ -118,6 +233,21 @@ bool world_run(struct world *w)
     return !sim_stopped(w->sim);
 }
 
+/* ---- reporting ---- */
+
+static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
+{
+    char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    rec_metric(rec, name, v, unit, NAN);
+}
+
 static void report_cpu_time(struct world *w, struct run_record *rec, sim_time_t t)
 {
     struct sim *sim = w->sim;
@@ -128,6 +258,139 @@ static void report_cpu_time(struct world *w, struct run_record *rec, sim_time_t 
         for (int c = 0; c < sim_ncategories(sim); c++)
             rec_cpu_time(rec, sim_cpu_host(cpu), sim_cpu_id(cpu), sim_category_name(sim, c),
                          now[c] - w->mark[i][c]);
+    }
+}
+
+/* Links: frames, packet and wire rates per direction ("ab" is side 0 to side 1). */
+static void report_links(struct world *w, struct run_record *rec, double secs)
+{
+    static const char *const dir[2] = {"ab", "ba"};
+    for (size_t i = 0; i < w->cfg->nlinks; i++) {
+        const char *name = w->cfg->links[i].name;
+        for (int s = 0; s < 2; s++) {
+            const struct link_stats *st = link_stats(w->links[i], s);
+            if (!st->frames && !st->dropped)
+                continue;
+            metric(rec, "frames", (double)st->frames, "link.%s.%s.frames", name, dir[s]);
+            metric(rec, "frames", (double)st->delivered, "link.%s.%s.delivered", name, dir[s]);
+            metric(rec, "Mpps", secs > 0 ? (double)st->frames / secs / 1e6 : 0,
+                   "link.%s.%s.mpps", name, dir[s]);
+            metric(rec, "Gbps", secs > 0 ? (double)st->wire_bytes * 8 / secs / 1e9 : 0,
+                   "link.%s.%s.wire_gbps", name, dir[s]);
+            metric(rec, "frames", (double)st->dropped, "link.%s.%s.drop.queue", name, dir[s]);
+            metric(rec, "frames", (double)st->lost, "link.%s.%s.drop.lost", name, dir[s]);
+        }
+    }
+}
+
+static void report_nics(struct world *w, struct run_record *rec)
+{
+    for (size_t i = 0; i < w->cfg->nnics; i++) {
+        const struct world_nic *wn = &w->nics[i];
+        const char *name = wn->cfg->name;
+        struct nic_stats st;
+        nic_stats_window(wn->nic, &st);
+        metric(rec, "rings", wn->plan.rx_rings, "nic.%s.rx.rings", name);
+        metric(rec, "vectors", wn->plan.nvec, "nic.%s.vectors", name);
+        metric(rec, "frames", (double)st.rx_frames, "nic.%s.rx.frames", name);
+        metric(rec, "frames", (double)st.rx_drop_no_desc, "nic.%s.drop.no_descriptor", name);
+        metric(rec, "frames", (double)st.rx_missed, "nic.%s.drop.missed", name);
+        metric(rec, "frames", (double)st.rx_drop_disabled, "nic.%s.drop.disabled", name);
+        metric(rec, "frames", (double)st.rx_drop_length, "nic.%s.drop.length", name);
+        metric(rec, "frames", (double)st.rx_bad_desc, "nic.%s.drop.bad_descriptor", name);
+        metric(rec, "frames", (double)st.tx_frames, "nic.%s.tx.frames", name);
+        metric(rec, "frames", (double)nic_frames_held(wn->nic), "nic.%s.held", name);
+        metric(rec, "interrupts", (double)st.interrupts, "nic.%s.interrupts", name);
+        for (unsigned q = 0; q < wn->plan.rx_rings; q++) {
+            metric(rec, "frames", (double)nic_rx_queue_frames(wn->nic, q), "nic.%s.rx.ring%u.frames",
+                   name, q);
+            metric(rec, "frames", (double)nic_refdrv_rx(wn->drv, q), "nic.%s.driver.ring%u.frames",
+                   name, q);
+        }
+        for (unsigned v = 0; v < wn->plan.nvec; v++)
+            metric(rec, "interrupts", (double)nic_vector_interrupts(wn->nic, v),
+                   "nic.%s.vector%u.interrupts", name, v);
+    }
+}
+
+static void report_traffic(struct world *w, struct run_record *rec, double secs)
+{
+    const struct config *c = w->cfg;
+    for (size_t i = 0; i < c->ngenerators; i++) {
+        const char *name = c->generators[i].name;
+        uint64_t sent = pktgen_sent(w->gens[i]);
+        metric(rec, "frames", (double)sent, "gen.%s.sent", name);
+        metric(rec, "frames", (double)pktgen_refused(w->gens[i]), "gen.%s.refused", name);
+        metric(rec, "Mpps", secs > 0 ? (double)sent / secs / 1e6 : 0, "gen.%s.mpps", name);
+    }
+    for (size_t i = 0; i < c->nsinks; i++) {
+        const char *name = c->sinks[i].name;
+        const struct sink_stats *st = sink_stats(w->sinks[i]);
+        metric(rec, "frames", (double)st->frames, "sink.%s.frames", name);
+        metric(rec, "Mpps", secs > 0 ? (double)st->frames / secs / 1e6 : 0, "sink.%s.mpps", name);
+        metric(rec, "frames", (double)st->bad, "sink.%s.bad", name);
+        metric(rec, "frames", (double)st->gaps, "sink.%s.gaps", name);
+        metric(rec, "frames", (double)st->reordered, "sink.%s.reordered", name);
+        if (st->latency.n) {
+            metric(rec, "s", st->latency.mean, "sink.%s.latency.mean", name);
+            metric(rec, "s", st->lat_min, "sink.%s.latency.min", name);
+            metric(rec, "s", st->lat_max, "sink.%s.latency.max", name);
+        }
+    }
+}
+
+/* Hosts: IPIs, and the coherence model's outcomes and line transfers by memory region. */
+static void report_hosts(struct world *w, struct run_record *rec)
+{
+    for (size_t i = 0; i < w->nhosts; i++) {
+        struct hw_host *h = w->hosts[i].hw;
+        const char *name = hw_host_name(h);
+        uint64_t ipis = 0;
+        for (unsigned a = 0; a < hw_ncpus(h); a++)
+            for (unsigned b = 0; b < hw_ncpus(h); b++)
+                ipis += hw_ipi_count(h, a, b);
+        if (ipis)
+            metric(rec, "IPIs", (double)ipis, "host.%s.ipi.sent", name);
+        struct cache_model *cm = hw_cache(h);
+        if (!cm)
+            continue;
+        uint64_t lines[CACHE_NOUTCOMES] = {0};
+        for (unsigned c = 0; c < hw_ncpus(h); c++)
+            for (int o = 0; o < CACHE_NOUTCOMES; o++)
+                lines[o] += cache_cpu_stats(cm, c)->lines[o];
+        for (int o = 0; o < CACHE_NOUTCOMES; o++)
+            if (lines[o])
+                metric(rec, "lines", (double)lines[o], "host.%s.cache.%s", name,
+                       cache_outcome_name((enum cache_outcome)o));
+        struct mem_arena *m = hw_mem(h);
+        for (uint16_t r = 0; r < mem_nregions(m); r++) {
+            const struct cache_region_stats *rs = cache_region_stats(cm, r);
+            if (rs && rs->transfers)
+                metric(rec, "lines", (double)rs->transfers, "host.%s.lines.transfers.%s", name,
+                       mem_region_name(m, r));
+        }
+    }
+}
+
+/* Every frame ever allocated is held by a link or a NIC, or was freed: nothing leaks. */
+static void check_frames(struct world *w)
+{
+    size_t held = 0;
+    for (size_t i = 0; i < w->cfg->nlinks; i++)
+        held += link_frames_held(w->links[i]);
+    for (size_t i = 0; i < w->cfg->nnics; i++)
+        held += nic_frames_held(w->nics[i].nic);
+    SIM_ASSERTF(held == w->pool.in_use, "frame accounting: %zu frames held by links and NICs, "
+                "%llu in use", held, (unsigned long long)w->pool.in_use);
+}
+
+static void check_invariants(struct world *w)
+{
+    check_frames(w);
+    for (size_t i = 0; i < w->nhosts; i++) {
+        if (hw_cache(w->hosts[i].hw))
+            cache_check(hw_cache(w->hosts[i].hw));
+        mem_check(hw_mem(w->hosts[i].hw));
     }
 }
 
@@ -144,8 +407,14 @@ void world_report(struct world *w, const struct scenario *sc, struct run_record 
     rec->measured = t > w->start ? t - w->start : 0;
     rec->events = sim_events(w->sim);
     rec->interrupted = sim_stopped(w->sim);
+    check_invariants(w);
+    double secs = sim_time_to_s(rec->measured);
     if (t >= w->start)
         report_cpu_time(w, rec, t);
+    report_hosts(w, rec);
+    report_links(w, rec, secs);
+    report_nics(w, rec);
+    report_traffic(w, rec, secs);
     for (size_t i = 0; i < w->napps; i++)
         w->apps[i].ops->report(w->apps[i].state, rec, t);
 }

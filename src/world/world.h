@@ -17,6 +17,7 @@
 
 struct world_host {
     const struct host_cfg *cfg;
+    struct hw_host *hw;
     struct sim_cpu **cpus;
     size_t ncpus;
 };
@@ -35,8 +36,9 @@ sim_time_t world_end(const struct world *w);
 /* Run to the end. Returns false if sim_stop() cut it short. */
 bool world_run(struct world *w);
 
-/* Fill rec with identity, totals, CPU time over the measured window and every workload's
- * metrics. Call once, after world_run. */
+/* Fill rec with identity, totals, CPU time over the measured window, the devices' and
+ * every workload's metrics. Checks the run's invariants (every frame accounted for, the
+ * caches' directory consistent) and aborts if one is broken. Call once, after world_run. */
 void world_report(struct world *w, const struct scenario *sc, struct run_record *rec);
 
 #endif

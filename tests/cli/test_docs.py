@@ -49,6 +49,36 @@ def results_md_documents_what_is_stored():
         check(f"`{cat}`" in doc, f"docs/results.md lacks CPU category {cat}")
 
 
+def hw_generic(name):
+    """link.wire.ab.frames -> link.<l>.<dir>.frames, nic.p0.rx.ring3.frames -> ..."""
+    parts = name.split(".")
+    kind = parts[0]
+    parts[1] = {"link": "<l>", "nic": "<n>", "gen": "<g>", "sink": "<s>", "host": "<h>"}[kind]
+    if kind == "link":
+        parts[2] = "<dir>"
+    if kind == "host" and parts[2] == "cache":
+        check(f"`{parts[3]}`" in read("docs/results.md"), f"docs/results.md lacks outcome {parts[3]}")
+        parts[3] = "<outcome>"
+    if kind == "host" and parts[2:4] == ["lines", "transfers"]:
+        parts[4:] = ["<region>"]
+    parts = [re.sub(r"^ring\d+$", "ring<q>", p) for p in parts]
+    parts = [re.sub(r"^vector\d+$", "vector<v>", p) for p in parts]
+    return ".".join(parts)
+
+
+@test
+def results_md_documents_hardware_metrics():
+    doc = read("docs/results.md")
+    seen = set()
+    for sc in ("examples/spread-82576.yaml", "examples/linerate-82599.yaml"):
+        j = run_json("run", scenario(sc), "--set", "sim.duration=2ms")
+        for name in j["metrics"]:
+            g = hw_generic(name)
+            seen.add(g)
+            check(f"`{g}`" in doc, f"docs/results.md lacks metric {g} (from {name})")
+    check(len(seen) > 20, f"only {len(seen)} hardware metrics seen")
+
+
 @test
 def performance_md_covers_the_benchmarks():
     doc = read("docs/performance.md")

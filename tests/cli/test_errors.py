@@ -44,7 +44,7 @@ def expect_error(text_or_file, *needles, sets=(), extra=()):
 def unknown_key_in_section():
     expect_error(GOOD.replace("    cpus: 2", "    cpuz: 2"),
                  "s.yaml:6:5: unknown key 'cpuz' in hosts.server",
-                 "did you mean 'cpus'?", "valid keys: cpus, freq, sched, switch_cycles")
+                 "did you mean 'cpus'?", "valid keys: hw, cpus, freq, sched, memory")
 
 
 @test
@@ -56,15 +56,15 @@ def unknown_top_level_key():
 @test
 def wrong_type():
     expect_error(GOOD.replace("cpus: 2", "cpus: two"),
-                 "s.yaml:6:11: hosts.server.cpus: expected a whole number, got 'two'; valid: 1 to 1024")
+                 "s.yaml:6:11: hosts.server.cpus: expected a whole number, got 'two'; valid: 0 to 1024")
     expect_error(GOOD.replace("duration: 10ms", "duration: {a: 1}"),
                  "s.yaml:3:13: sim.duration: expected duration, got a mapping")
 
 
 @test
 def out_of_range():
-    expect_error(GOOD.replace("cpus: 2", "cpus: 0"),
-                 "s.yaml:6:11: hosts.server.cpus: 0 is out of range (valid: 1 to 1024)")
+    expect_error(GOOD.replace("cpus: 2", "cpus: 2000"),
+                 "s.yaml:6:11: hosts.server.cpus: 2000 is out of range (valid: 0 to 1024)")
     expect_error(GOOD + "    load: 1.5\n",
                  "s.yaml:12:11: workloads.q.load: 1.5 is out of range (valid: 0.001 to 0.999)")
 
@@ -162,7 +162,7 @@ def set_errors():
 
 @test
 def several_mistakes_reported_together():
-    err = expect_error(GOOD.replace("cpus: 2", "cpus: 0").replace("duration: 10ms", "duration: 1"),
+    err = expect_error(GOOD.replace("cpus: 2", "cpus: 2000").replace("duration: 10ms", "duration: 1"),
                        "s.yaml:3:13:", "s.yaml:6:11:", "2 errors in the scenario")
     check(err.index("s.yaml:3:13") < err.index("s.yaml:6:11"), "errors not in source order")
 
@@ -189,9 +189,9 @@ def bad_command_line():
 
 @test
 def validate_reports_the_same():
-    f = write("v.yaml", GOOD.replace("cpus: 2", "cpus: 0"))
+    f = write("v.yaml", GOOD.replace("cpus: 2", "cpus: 2000"))
     p = run("validate", f)
-    check(p.returncode == 2 and "v.yaml:6:11: hosts.server.cpus: 0 is out of range" in p.stderr,
+    check(p.returncode == 2 and "v.yaml:6:11: hosts.server.cpus: 2000 is out of range" in p.stderr,
           p.stderr)
 
 

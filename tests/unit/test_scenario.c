@@ -125,7 +125,7 @@ static void test_set_overrides(void)
 
 static void test_errors_collected(void)
 {
-    write_file("bad.yaml", "sim:\n  duration: 10\n  sed: 3\nhosts:\n  h:\n    cpus: 0\n");
+    write_file("bad.yaml", "sim:\n  duration: 10\n  sed: 3\nhosts:\n  h:\n    cpus: 2000\n");
     struct diag d;
     diag_init(&d);
     struct scenario *sc = load("bad.yaml", NULL, 0, &d);
