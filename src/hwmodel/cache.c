@@ -2,23 +2,32 @@
  * cache.c - the coherence model (rules and prices: cache.h).
  *
  * Representation, chosen for speed (bench/bench_cache.c; numbers in docs/performance.md):
- *  - a cache is an array of sets; a set is a circular buffer of uint32 line numbers in LRU
- *    order (MRU at a per-set head, EMPTY entries at the LRU end), so a fill is O(1) and a
- *    hit moves only the entries in front of it. An LLC entry may carry TAG_IO: it sits in
- *    one of the ways DDIO allocated (Intel DDIO's way limit).
+ *  - a cache is an array of sets; a set is one 64-byte-aligned row holding its ways' line
+ *    numbers, one LRU rank byte per way and a mask of the ways DDIO allocated (Intel
+ *    DDIO's way limit); see "sets" below. Exact LRU by ranks: a hit or a fill updates all
+ *    of a set's ranks with one vector compare and subtract per 16 ways, and no line number
+ *    ever moves (a circular buffer of line numbers in LRU order, used before, still moved
+ *    about ten entries per LLC hit).
  *  - the directory is an array indexed by line number, 16 bytes per line, grown to
  *    mem_lines() as the arena grows. A core's private presence is its sharer bit, so a
- *    private miss scans neither L1 nor L2, and the LLC presence is a bit too: sets are
- *    scanned only to update LRU order or to remove a line.
- *  - one-line L1 hits with enough permission take an inline fast path (l1_fast); all the
- *    rest goes through access_lines, which first prefetches (on the host) the directory
- *    entries and the LLC set a miss will need, so those host-cache misses overlap.
+ *    private miss scans neither L1 nor L2, and the LLC presence is a bit too. Since lines
+ *    do not move inside a set, the entry also remembers the way the line took in the LLC
+ *    it last entered: an LLC hit checks that one way instead of scanning the set.
+ *  - one-line L1 hits with enough permission take an inline fast path (l1_fast); other
+ *    one-line accesses go through access_line and longer ones through access_lines, which
+ *    first prefetch (on the host) the directory entries and the LLC set a miss will need,
+ *    so those host-cache misses overlap. Prices come from a table by op and outcome.
  *  - no allocation per access; statistics are plain counters; the line -> region and
  *    line -> home arrays are read directly from the arena (stable pointers).
- * Measured (bench_cache): an L1 hit 8 ns (first version, with sets kept in MRU order by
- * memmove and scanned one way per branch: 14 ns); a random line of 10^5 (L2 miss, LLC
- * hit) 58 ns (first version 60 ns; about 520 host instructions per touch, was 625). The
- * random case is bound by instructions and host-cache misses, see bench_cache.c.
+ * Measured (bench_cache, best of 3, 2-vCPU AMD EPYC VM): an L1 hit 7.5 ns (circular
+ * buffer 8 ns; first version, sets in MRU order by memmove, 14 ns); a random line of 10^5
+ * (L2 miss, LLC hit) 37 ns (circular buffer 61 ns, first version 60 ns). Both random
+ * versions run about 540 host instructions per touch (callgrind, benchmark loop
+ * excluded): the gain is in how fast they run, about 4 per cycle instead of 2.5, since
+ * the data-dependent loops (shifting a set, scanning it group by group, the LLC scan
+ * itself) and their mispredicted exits are gone. What is left is bound by those
+ * instructions (three caches, the directory and the statistics per touch), not by
+ * host-cache misses; see bench_cache.c.
  */
 #include "hwmodel/cache.h"
 
@@ -28,18 +37,15 @@
 #include "sim/panic.h"
 
 #define EMPTY UINT32_MAX
-#define TAG_IO UINT32_C(0x80000000)
-#define TAG_LINE UINT32_C(0x7fffffff)
-#define MAX_LINES TAG_LINE /* EMPTY & TAG_LINE must never be a line number */
+#define MAX_LINES UINT32_C(0x7fffffff) /* EMPTY is never a line number */
 
 enum { ST_I = CACHE_MESI_I, ST_S = CACHE_MESI_S, ST_E = CACHE_MESI_E, ST_M = CACHE_MESI_M };
 
 struct level {
-    uint32_t *tags;  /* nsets rows of `stride` slots; each set a circular buffer of `ways`
-                        slots (see "sets" below), the rest of the row stays EMPTY */
-    uint8_t *heads;  /* per set: physical slot of the MRU entry */
+    unsigned char *rows; /* nsets rows of `row` bytes, 64-byte aligned: see "sets" below */
     uint32_t nsets, ways;
-    uint32_t stride; /* ways rounded up to a multiple of 4, for set_find */
+    uint32_t ntag, nrank; /* tag slots and rank bytes per row */
+    uint32_t rank_off, io_off, row; /* byte offsets of the ranks and the io mask; row size */
     uint32_t mask;   /* nsets - 1 when nsets is a power of two */
     uint64_t fm;     /* else Lemire's fastmod constant for nsets */
 };
@@ -50,6 +56,7 @@ struct dirent {
     uint16_t last;    /* last CPU that held it E/M, plus one; 0 = none */
     uint8_t state;
     uint8_t llc;      /* sockets whose LLC holds it */
+    uint8_t llc_way;  /* the way it took in the LLC it last entered: a hint (see llc_find) */
 };
 
 struct regstat {
@@ -74,6 +81,7 @@ struct cache_model {
     struct regstat *reg;
     size_t nreg;
     struct cache_totals tot;
+    uint32_t price[3][CACHE_NOUTCOMES]; /* [I] [op][outcome]: cycles of one line */
 };
 
 /* Result of one line: its price and outcome. */
@@ -155,7 +163,43 @@ const char *cache_params_check(const struct cache_params *p)
     return NULL;
 }
 
+static inline uint64_t bit(unsigned i) { return UINT64_C(1) << i; }
+
 /* ---- sets ------------------------------------------------------------------------- */
+
+/*
+ * A set is one row of `row` bytes (a multiple of 64, 64-byte aligned, so that a set of up
+ * to 8 ways is one host cache line and the LLC's 20-way set two):
+ *
+ *     uint32_t tag[ntag]    line numbers; EMPTY in unused ways and padding slots
+ *     int8_t   rank[nrank]  LRU position of each way: 0 = MRU ... ways - 1 = LRU;
+ *                           RANK_PAD in the padding lanes
+ *     uint64_t io           bit w: way w holds a line DDIO allocated (LLCs only)
+ *
+ * ntag is ways rounded up to 4 and nrank ways rounded up to 16, so tags are compared
+ * four at a time and ranks sixteen at a time (GCC and Clang vector extensions, which
+ * become SSE2 on x86-64 and NEON on AArch64 without intrinsics).
+ *
+ * The ranks of a set's ways are always a permutation of 0 .. ways - 1, and the empty ways
+ * have the highest ranks. That is exact LRU, kept without moving any tag:
+ *  - making way p the MRU (a hit): every way ranked before p ages by one, p gets rank 0
+ *    (one compare and one subtract per 16 ways, no loop over entries);
+ *  - a fill takes the way ranked ways - 1: the LRU line (the victim) or, while the set is
+ *    not full, an empty way; then every other way ages by one (set_age);
+ *  - a removal empties way p and gives it rank ways - 1; the ways behind it move up one.
+ * Ranks start as ways - 1 ... 0 in way order, so the first fill takes way 0, the next way
+ * 1, and so on. A line never changes way while it stays in a set, which lets the
+ * directory remember a line's LLC way (llc_find).
+ * (Earlier versions kept the tags themselves in LRU order, first by memmove, then as a
+ * circular buffer; a hit in the middle of a 20-way LLC set still moved about ten tags.)
+ */
+
+#define RANK_PAD INT8_MAX /* padding lanes: never below a rank, so they never age */
+
+typedef uint32_t tag4 __attribute__((vector_size(16)));
+typedef int8_t rank16 __attribute__((vector_size(16)));
+
+static inline uint32_t round_up(uint32_t x, uint32_t to) { return (x + to - 1) / to * to; }
 
 static void level_init(struct level *l, const struct cache_geom *g)
 {
@@ -165,18 +209,27 @@ static void level_init(struct level *l, const struct cache_geom *g)
     l->mask = pow2 ? l->nsets - 1 : 0;
     /* Lemire, Kaser, Kurz, "Faster remainder by direct computation", SPE 2019. */
     l->fm = pow2 ? 0 : UINT64_MAX / l->nsets + 1;
-    l->stride = (l->ways + 3) & ~3u;
-    size_t n = (size_t)l->nsets * l->stride;
-    l->tags = xmalloc(n * sizeof(*l->tags));
-    memset(l->tags, 0xff, n * sizeof(*l->tags)); /* EMPTY */
-    l->heads = xcalloc(l->nsets, sizeof(*l->heads));
+    l->ntag = round_up(l->ways, 4);
+    l->nrank = round_up(l->ways, 16);
+    l->rank_off = l->ntag * (uint32_t)sizeof(uint32_t);
+    l->io_off = l->rank_off + l->nrank;
+    l->row = round_up(l->io_off + (uint32_t)sizeof(uint64_t), 64);
+    size_t n = (size_t)l->nsets * l->row;
+    l->rows = aligned_alloc(64, n);
+    SIM_ASSERTF(l->rows != NULL, "out of memory (%zu bytes of cache sets)", n);
+    for (uint32_t si = 0; si < l->nsets; si++) {
+        unsigned char *r = l->rows + (size_t)si * l->row;
+        memset(r, 0, l->row);
+        uint32_t *t = (uint32_t *)r;
+        int8_t *rk = (int8_t *)(r + l->rank_off);
+        for (uint32_t w = 0; w < l->ntag; w++)
+            t[w] = EMPTY;
+        for (uint32_t w = 0; w < l->nrank; w++)
+            rk[w] = w < l->ways ? (int8_t)(l->ways - 1 - w) : RANK_PAD;
+    }
 }
 
-static void level_fini(struct level *l)
-{
-    free(l->tags);
-    free(l->heads);
-}
+static void level_fini(struct level *l) { free(l->rows); }
 
 static inline uint32_t set_index(const struct level *l, uint32_t line)
 {
@@ -186,62 +239,19 @@ static inline uint32_t set_index(const struct level *l, uint32_t line)
     return (uint32_t)(((unsigned __int128)low * l->nsets) >> 64);
 }
 
-static inline uint32_t *row_of(const struct level *l, uint32_t si)
-{
-    return l->tags + (size_t)si * l->stride;
-}
-
-/* Physical row of the set that line maps to (membership does not depend on order). */
-static inline uint32_t *set_of(const struct level *l, uint32_t line)
-{
-    return row_of(l, set_index(l, line));
-}
-
-/* Four tags at once: GCC and Clang vector extensions, which become SSE2 on x86-64 and
- * NEON on AArch64 without intrinsics. */
-typedef uint32_t tag4 __attribute__((vector_size(16)));
-
-/* Physical slot of line in row s (stride slots, a multiple of 4), or -1, comparing four
- * slots per step from the group that holds slot `from`, wrapping around. EMPTY & TAG_LINE
- * is never a line number. (One branch per way made the scans the largest item of
- * bench_cache's instruction count, callgrind.) */
-static inline int set_find(const uint32_t *s, uint32_t stride, uint32_t from, uint32_t line)
-{
-    const tag4 key = {line, line, line, line};
-    const tag4 mask = {TAG_LINE, TAG_LINE, TAG_LINE, TAG_LINE};
-    uint32_t i = from & ~3u;
-    for (uint32_t n = 0; n < stride; n += 4) {
-        tag4 v;
-        memcpy(&v, s + i, sizeof(v));
-        tag4 eq = (tag4)((v & mask) == key); /* lanes all ones where equal */
-        uint64_t lo, hi;
-        memcpy(&lo, &eq, sizeof(lo));
-        memcpy(&hi, (const char *)&eq + sizeof(lo), sizeof(hi));
-        if (lo | hi)
-            return (int)i + (lo ? __builtin_ctzll(lo) : 64 + __builtin_ctzll(hi)) / 32;
-        i = i + 4 == stride ? 0 : i + 4;
-    }
-    return -1;
-}
-
-/*
- * Sets. A set is a circular buffer of `ways` tags in LRU order: logical position 0 (MRU)
- * is physical slot *head, position j is slot (head + j) mod ways, and EMPTY entries sit
- * at the LRU end. Inserting at the MRU end steps head back one slot, which is exactly
- * the LRU entry (the victim) or an EMPTY one: O(1), where an array kept in MRU order
- * shifted every entry on each fill (the largest item of bench_cache's profile). A hit
- * shifts only the entries in front of it; hits cluster near the MRU end.
- */
+/* One set, located: its three parts and its geometry. */
 struct cset {
-    uint32_t *t;   /* physical row */
-    uint8_t *head;
-    uint32_t w;    /* ways */
-    uint32_t stride;
+    uint32_t *t;  /* tags */
+    int8_t *rk;   /* ranks */
+    uint64_t *io; /* DDIO ways */
+    uint32_t w, ntag, nrank;
 };
 
 static inline struct cset set_at(const struct level *l, uint32_t si)
 {
-    return (struct cset){row_of(l, si), l->heads + si, l->ways, l->stride};
+    unsigned char *r = l->rows + (size_t)si * l->row;
+    return (struct cset){(uint32_t *)r, (int8_t *)(r + l->rank_off),
+                         (uint64_t *)(void *)(r + l->io_off), l->ways, l->ntag, l->nrank};
 }
 
 static inline struct cset set_get(const struct level *l, uint32_t line)
@@ -249,95 +259,133 @@ static inline struct cset set_get(const struct level *l, uint32_t line)
     return set_at(l, set_index(l, line));
 }
 
-static inline unsigned slot_prev(unsigned p, unsigned w) { return p == 0 ? w - 1 : p - 1; }
-static inline unsigned slot_next(unsigned p, unsigned w) { return p + 1 == w ? 0 : p + 1; }
-
-/* Physical slot of logical position j. */
-static inline unsigned set_slot(struct cset c, unsigned j)
+/* Way of line in set c, or -1. No branch per group: each group of four tags ORs the
+ * (1-based) way number of a match into acc, and a line is in a set at most once. */
+static inline int set_find(struct cset c, uint32_t line)
 {
-    unsigned p = *c.head + j;
-    return p >= c.w ? p - c.w : p;
+    const tag4 key = {line, line, line, line};
+    const tag4 four = {4, 4, 4, 4};
+    tag4 way = {1, 2, 3, 4}, acc = {0, 0, 0, 0};
+    for (uint32_t i = 0; i < c.ntag; i += 4) {
+        tag4 v;
+        memcpy(&v, c.t + i, sizeof(v));
+        acc |= (tag4)(v == key) & way;
+        way += four;
+    }
+    uint64_t lo, hi;
+    memcpy(&lo, &acc, sizeof(lo));
+    memcpy(&hi, (const char *)&acc + sizeof(lo), sizeof(hi));
+    lo |= hi;
+    return (int)(uint32_t)(lo | lo >> 32) - 1;
 }
 
-/* Move the entry in slot p to the MRU position. */
-static inline void set_to_front(struct cset c, unsigned p)
+/* The LRU way: the one ranked ways - 1 (each rank below ways is held by exactly one). */
+static inline unsigned set_lru(struct cset c)
 {
-    unsigned h = *c.head;
-    if (p == h)
-        return;
-    uint32_t v = c.t[p];
-    if (p == slot_prev(h, c.w)) { /* the LRU entry: rotate */
-        *c.head = (uint8_t)p;
-        return;
+    const int8_t lru = (int8_t)(c.w - 1);
+    for (uint32_t i = 0;; i += 16) {
+        rank16 v;
+        memcpy(&v, c.rk + i, sizeof(v));
+        rank16 eq = v == lru; /* lanes all ones where equal */
+        uint64_t lo, hi;
+        memcpy(&lo, &eq, sizeof(lo));
+        memcpy(&hi, (const char *)&eq + sizeof(lo), sizeof(hi));
+        if (lo)
+            return i + (unsigned)__builtin_ctzll(lo) / 8;
+        if (hi)
+            return i + 8 + (unsigned)__builtin_ctzll(hi) / 8;
     }
-    for (unsigned q = p; q != h;) {
-        unsigned r = slot_prev(q, c.w);
-        c.t[q] = c.t[r];
-        q = r;
-    }
-    c.t[h] = v;
 }
 
-/* Put tag at the MRU position; returns the entry that fell off the LRU end (maybe EMPTY). */
-static inline uint32_t set_insert(struct cset c, uint32_t tag)
+/* Make way p the MRU: the ways ranked before it age by one. */
+static inline void set_promote(struct cset c, unsigned p)
 {
-    unsigned h = slot_prev(*c.head, c.w);
-    uint32_t victim = c.t[h];
-    c.t[h] = tag;
-    *c.head = (uint8_t)h;
+    int8_t r = c.rk[p];
+    if (r == 0) /* already the MRU: a hot line's repeated hits */
+        return;
+    for (uint32_t i = 0; i < c.nrank; i += 16) {
+        rank16 v;
+        memcpy(&v, c.rk + i, sizeof(v));
+        v -= (rank16)(v < r); /* a true lane is -1 */
+        memcpy(c.rk + i, &v, sizeof(v));
+    }
+    c.rk[p] = 0;
+}
+
+/* Age the whole set by one and return the way that was the LRU, now rank 0: the way a
+ * fill takes. (set_lru and set_promote in one pass over the ranks, for the fills of
+ * every miss.) */
+static inline unsigned set_age(struct cset c)
+{
+    const int8_t lru = (int8_t)(c.w - 1);
+    unsigned p = 0;
+    for (uint32_t i = 0; i < c.nrank; i += 16) {
+        rank16 v;
+        memcpy(&v, c.rk + i, sizeof(v));
+        rank16 eq = v == lru;
+        v = (v - (rank16)(v < lru)) & ~eq; /* the others age, the LRU becomes 0 */
+        memcpy(c.rk + i, &v, sizeof(v));
+        uint64_t lo, hi;
+        memcpy(&lo, &eq, sizeof(lo));
+        memcpy(&hi, (const char *)&eq + sizeof(lo), sizeof(hi));
+        if (lo | hi)
+            p = i + (unsigned)(lo ? __builtin_ctzll(lo) : 64 + __builtin_ctzll(hi)) / 8;
+    }
+    return p;
+}
+
+/* Put line in the set as its MRU, in the LRU way (io: as a DDIO allocation), which goes
+ * to *way if way is not NULL; returns the tag it replaced: the LRU line, or EMPTY if the
+ * set was not full. */
+static inline uint32_t set_insert(struct cset c, uint32_t line, bool io, unsigned *way)
+{
+    unsigned p = set_age(c);
+    if (way)
+        *way = p;
+    uint32_t victim = c.t[p];
+    c.t[p] = line;
+    *c.io = (*c.io & ~bit(p)) | (uint64_t)io << p;
     return victim;
 }
 
-/* Remove the entry in slot p; the entries behind it move up, an EMPTY goes to the end. */
+/* Empty way p: it becomes the LRU, the ways ranked behind it move up one. */
 static inline void set_delete(struct cset c, unsigned p)
 {
-    unsigned tail = slot_prev(*c.head, c.w);
-    for (unsigned q = p; q != tail;) {
-        unsigned r = slot_next(q, c.w);
-        c.t[q] = c.t[r];
-        q = r;
+    int8_t r = c.rk[p];
+    int8_t w = (int8_t)c.w;
+    for (uint32_t i = 0; i < c.nrank; i += 16) {
+        rank16 v;
+        memcpy(&v, c.rk + i, sizeof(v));
+        v += (rank16)((v > r) & (v < w)); /* -1: move up one; not the padding lanes */
+        memcpy(c.rk + i, &v, sizeof(v));
     }
-    c.t[tail] = EMPTY;
+    c.rk[p] = (int8_t)(c.w - 1);
+    c.t[p] = EMPTY;
+    *c.io &= ~bit(p);
 }
 
-/* Slot of line in set c, or -1. The scan starts at the head's group: the MRU entries
- * (where hits cluster, and all entries of a partly filled set) come first. */
-static inline int cset_find(struct cset c, uint32_t line)
-{
-    return set_find(c.t, c.stride, *c.head, line);
-}
-
-/* Move line to the front if present; returns whether it was. */
+/* Move line to the MRU position if present; returns whether it was. */
 static inline bool level_touch(struct level *l, uint32_t line)
 {
     struct cset c = set_get(l, line);
-    int p = cset_find(c, line);
+    int p = set_find(c, line);
     if (p < 0)
         return false;
-    set_to_front(c, (unsigned)p);
+    set_promote(c, (unsigned)p);
     return true;
 }
 
-static bool level_remove(struct level *l, uint32_t line)
+static inline bool level_remove(struct level *l, uint32_t line)
 {
     struct cset c = set_get(l, line);
-    int p = cset_find(c, line);
+    int p = set_find(c, line);
     if (p < 0)
         return false;
     set_delete(c, (unsigned)p);
     return true;
 }
 
-/* Line at the LRU end of line's set in l (the next victim), maybe EMPTY. */
-static inline uint32_t level_lru(const struct level *l, uint32_t line)
-{
-    struct cset c = set_get(l, line);
-    return c.t[slot_prev(*c.head, c.w)];
-}
-
 /* ---- topology and directory growth -------------------------------------------------- */
-
-static inline uint64_t bit(unsigned i) { return UINT64_C(1) << i; }
 
 static inline unsigned core_socket(const struct cache_model *m, unsigned core)
 {
@@ -388,6 +436,35 @@ static void count_transfer(struct cache_model *m, struct regstat *rs, unsigned f
     rs->xfer[(size_t)from * m->ncpus + to]++;
 }
 
+static inline bool is_transfer(uint8_t outcome)
+{
+    return outcome == CACHE_XFER_LOCAL || outcome == CACHE_XFER_REMOTE;
+}
+
+/* The price of one line by op and outcome (cache.h), tabulated by cache_create. */
+static void price_init(struct cache_model *m)
+{
+    const struct cache_params *p = &m->p;
+    for (unsigned op = CACHE_READ; op <= CACHE_ATOMIC; op++) {
+        uint32_t *t = m->price[op];
+        t[CACHE_L1_HIT] = p->l1.latency;
+        t[CACHE_L2_HIT] = p->l2.latency;
+        t[CACHE_LLC_HIT] = p->llc.latency;
+        t[CACHE_XFER_LOCAL] = op == CACHE_READ    ? p->xfer_load_local
+                            : op == CACHE_WRITE   ? p->xfer_store_local
+                                                  : p->atomic_local;
+        t[CACHE_XFER_REMOTE] = op == CACHE_READ    ? p->xfer_load_remote
+                             : op == CACHE_WRITE   ? p->xfer_store_remote
+                                                   : p->atomic_remote;
+        t[CACHE_DRAM_LOCAL] = p->dram_local;
+        t[CACHE_DRAM_REMOTE] = p->dram_remote;
+        if (op == CACHE_ATOMIC) /* a locked RMW on a line obtained without a transfer */
+            for (unsigned o = 0; o < CACHE_NOUTCOMES; o++)
+                if (!is_transfer((uint8_t)o))
+                    t[o] += p->atomic_base;
+    }
+}
+
 /* ---- creation ------------------------------------------------------------------------- */
 
 struct cache_model *cache_create(const struct cache_params *p, const struct mem_arena *arena)
@@ -421,6 +498,7 @@ struct cache_model *cache_create(const struct cache_params *p, const struct mem_
     for (unsigned s = 0; s < p->sockets; s++)
         level_init(&m->llc[s], &p->llc);
     m->cpu = xcalloc(m->ncpus, sizeof(*m->cpu));
+    price_init(m);
     return m;
 }
 
@@ -465,7 +543,7 @@ unsigned cache_cpu_socket(const struct cache_model *m, unsigned cpu)
 /* ---- evictions and removals ----------------------------------------------------------- */
 
 /* A line left core `core`'s private caches (L2 eviction or invalidation): directory. */
-static void dir_drop_core(struct dirent *d, unsigned core)
+static inline void dir_drop_core(struct dirent *d, unsigned core)
 {
     d->sharers &= ~bit(core);
     if (d->sharers == 0)
@@ -490,26 +568,50 @@ static unsigned private_remove_mask(struct cache_model *m, uint64_t cores, uint3
     return n;
 }
 
-/* Line `victim` (a tag, maybe EMPTY) was pushed out of socket s's LLC: back-invalidate
- * it in the socket's private caches (inclusion). */
+/* Line `victim` (maybe EMPTY) was pushed out of socket s's LLC: back-invalidate it in the
+ * socket's private caches (inclusion). */
 static void llc_evicted(struct cache_model *m, unsigned s, uint32_t victim)
 {
     if (victim == EMPTY)
         return;
-    uint32_t v = victim & TAG_LINE;
-    struct dirent *d = &m->dir[v];
+    struct dirent *d = &m->dir[victim];
     m->tot.llc_evictions++;
-    m->tot.back_invalidations += private_remove_mask(m, d->sharers & m->socket_cores[s], v);
+    m->tot.back_invalidations +=
+        private_remove_mask(m, d->sharers & m->socket_cores[s], victim);
     d->llc &= (uint8_t)~bit(s);
+}
+
+/* Way of line in LLC set c, which the directory says holds it. A line keeps its way while
+ * it stays in a set, so the way it took when it last entered an LLC is right unless
+ * another socket's LLC took it since (with a different way); then search. */
+static inline unsigned llc_find(struct cset c, struct dirent *d, uint32_t line)
+{
+    unsigned p = d->llc_way;
+    if (c.t[p] == line)
+        return p;
+    int f = set_find(c, line);
+    SIM_ASSERTF(f >= 0, "line %u: the directory says an LLC holds it, the LLC does not",
+                line);
+    d->llc_way = (uint8_t)f;
+    return (unsigned)f;
+}
+
+/* Put line in LLC set c (as MRU, in its LRU way); returns the line evicted, or EMPTY. */
+static inline uint32_t llc_insert(struct cset c, struct dirent *d, uint32_t line, bool io)
+{
+    unsigned p;
+    uint32_t victim = set_insert(c, line, io, &p);
+    d->llc_way = (uint8_t)p;
+    return victim;
 }
 
 /* Remove line from socket s's LLC array (its private copies must be gone already). */
 static void llc_remove(struct cache_model *m, unsigned s, uint32_t line)
 {
-    bool was = level_remove(&m->llc[s], line);
-    SIM_ASSERTF(was, "line %u: directory says socket %u's LLC holds it, the LLC does not",
-                line, s);
-    m->dir[line].llc &= (uint8_t)~bit(s);
+    struct dirent *d = &m->dir[line];
+    struct cset c = set_get(&m->llc[s], line);
+    set_delete(c, llc_find(c, d, line));
+    d->llc &= (uint8_t)~bit(s);
 }
 
 static void llc_remove_mask(struct cache_model *m, unsigned sockets, uint32_t line)
@@ -519,30 +621,31 @@ static void llc_remove_mask(struct cache_model *m, unsigned sockets, uint32_t li
 }
 
 /* Make socket s's LLC hold line (as MRU), evicting the set's LRU line if needed. */
-static void llc_fill(struct cache_model *m, unsigned s, uint32_t line)
+static inline void llc_fill(struct cache_model *m, unsigned s, uint32_t line)
 {
     struct level *l = &m->llc[s];
     struct dirent *d = &m->dir[line];
+    struct cset c = set_get(l, line);
     if (d->llc & bit(s)) {
-        bool was = level_touch(l, line);
-        SIM_ASSERTF(was, "line %u: socket %u's LLC lost it", line, s);
+        set_promote(c, llc_find(c, d, line));
         return;
     }
-    uint32_t victim = set_insert(set_get(l, line), line);
+    uint32_t victim = llc_insert(c, d, line, false);
     d->llc |= (uint8_t)bit(s);
-    llc_evicted(m, s, victim);
+    if (victim != EMPTY)
+        llc_evicted(m, s, victim);
 }
 
 /* Fill line into core's L1 (its L1 victim simply leaves L1; it stays in L2). */
-static void l1_fill(struct cache_model *m, unsigned core, uint32_t line)
+static inline void l1_fill(struct cache_model *m, unsigned core, uint32_t line)
 {
-    set_insert(set_get(&m->l1[core], line), line);
+    set_insert(set_get(&m->l1[core], line), line, false, NULL);
 }
 
 /* Fill line into core's L2 and L1; an L2 victim leaves the core entirely. */
-static void private_fill(struct cache_model *m, unsigned core, uint32_t line)
+static inline void private_fill(struct cache_model *m, unsigned core, uint32_t line)
 {
-    uint32_t victim = set_insert(set_get(&m->l2[core], line), line);
+    uint32_t victim = set_insert(set_get(&m->l2[core], line), line, false, NULL);
     if (victim != EMPTY) {
         level_remove(&m->l1[core], victim);
         dir_drop_core(&m->dir[victim], core);
@@ -554,7 +657,7 @@ static void private_fill(struct cache_model *m, unsigned core, uint32_t line)
 /*
  * Start fetching, on the host, what a miss on `line` will need: its directory entry, its
  * LLC set and the directory entry of the line its L2 fill would evict. With 10^5 lines in
- * use these are independent host-cache misses (the directory and the LLC tags are
+ * use these are independent host-cache misses (the directory and the LLC sets are
  * megabytes); issued together they overlap instead of running one after another.
  */
 static inline void prefetch_miss(const struct cache_model *m, unsigned core, unsigned s,
@@ -562,10 +665,11 @@ static inline void prefetch_miss(const struct cache_model *m, unsigned core, uns
 {
     __builtin_prefetch(&m->dir[line]);
     const struct level *llc = &m->llc[s];
-    const uint32_t *ls = set_of(llc, line);
-    __builtin_prefetch(ls);
-    __builtin_prefetch(ls + llc->ways - 1);
-    uint32_t v = level_lru(&m->l2[core], line);
+    const unsigned char *row = llc->rows + (size_t)set_index(llc, line) * llc->row;
+    for (uint32_t b = 0; b < llc->row; b += 64)
+        __builtin_prefetch(row + b);
+    struct cset l2 = set_get(&m->l2[core], line);
+    uint32_t v = l2.t[set_lru(l2)];
     if (v != EMPTY)
         __builtin_prefetch(&m->dir[v]);
 }
@@ -609,8 +713,8 @@ static inline bool excl_needs_others(const struct dirent *d, unsigned core, unsi
 }
 
 /* Where a read miss of core-on-socket s finds the line. */
-static uint8_t read_outcome(const struct cache_model *m, const struct dirent *d, uint32_t line,
-                            unsigned s)
+static inline uint8_t read_outcome(const struct cache_model *m, const struct dirent *d,
+                                   uint32_t line, unsigned s)
 {
     if (read_needs_others(d, s)) {
         if (d->state >= ST_E && core_socket(m, d->owner) == s)
@@ -622,8 +726,8 @@ static uint8_t read_outcome(const struct cache_model *m, const struct dirent *d,
 
 /* What core-on-socket s must do to own the line: invalidate other sockets, other cores
  * of its own socket, or nothing (own LLC or DRAM supplies it). */
-static uint8_t excl_outcome(const struct cache_model *m, const struct dirent *d,
-                            uint32_t line, unsigned core, unsigned s)
+static inline uint8_t excl_outcome(const struct cache_model *m, const struct dirent *d,
+                                   uint32_t line, unsigned core, unsigned s)
 {
     if (excl_needs_others(d, core, s)) {
         uint64_t others = d->sharers & ~bit(core);
@@ -634,52 +738,37 @@ static uint8_t excl_outcome(const struct cache_model *m, const struct dirent *d,
     return d->llc & bit(s) ? CACHE_LLC_HIT : dram_outcome(m, line, s);
 }
 
-static uint32_t price(const struct cache_params *p, uint8_t outcome, enum cache_op op)
-{
-    switch (outcome) {
-    case CACHE_L1_HIT: return p->l1.latency;
-    case CACHE_L2_HIT: return p->l2.latency;
-    case CACHE_LLC_HIT: return p->llc.latency;
-    case CACHE_XFER_LOCAL:
-        return op == CACHE_READ ? p->xfer_load_local
-             : op == CACHE_WRITE ? p->xfer_store_local : p->atomic_local;
-    case CACHE_XFER_REMOTE:
-        return op == CACHE_READ ? p->xfer_load_remote
-             : op == CACHE_WRITE ? p->xfer_store_remote : p->atomic_remote;
-    case CACHE_DRAM_LOCAL: return p->dram_local;
-    default: return p->dram_remote;
-    }
-}
-
 /* Per-line bookkeeping shared by reads and writes. */
-static void account(struct cache_model *m, unsigned cpu, uint32_t line, uint8_t outcome,
-                    int from, unsigned invals)
+static inline void account(struct cache_model *m, unsigned cpu, uint32_t line,
+                           uint8_t outcome, int from, unsigned invals)
 {
     struct regstat *rs = regstat(m, m->lreg[line]);
     rs->s.accesses++;
     rs->s.lines[outcome]++;
-    rs->s.invalidations += invals;
     m->cpu[cpu].lines[outcome]++;
-    m->cpu[cpu].invalidations += invals;
+    if (invals) {
+        rs->s.invalidations += invals;
+        m->cpu[cpu].invalidations += invals;
+    }
     if (from > 0) {
         rs->s.transfers++;
         count_transfer(m, rs, (unsigned)from - 1, cpu);
     }
 }
 
-static struct lres read_line(struct cache_model *m, unsigned cpu, unsigned core, unsigned s,
-                             uint32_t line)
+static inline struct lres read_line(struct cache_model *m, unsigned cpu, unsigned core,
+                                    unsigned s, uint32_t line)
 {
     int hit = private_lookup(m, core, line);
     if (hit) {
         uint8_t o = hit == 1 ? CACHE_L1_HIT : CACHE_L2_HIT;
         account(m, cpu, line, o, 0, 0);
-        return (struct lres){price(&m->p, o, CACHE_READ), o};
+        return (struct lres){m->price[CACHE_READ][o], o};
     }
     struct dirent *d = &m->dir[line];
     uint8_t o = read_outcome(m, d, line, s);
     /* every read transfer brings data from another core's cache or another LLC */
-    int from = (o == CACHE_XFER_LOCAL || o == CACHE_XFER_REMOTE) ? d->last : 0;
+    int from = is_transfer(o) ? d->last : 0;
     if (d->state >= ST_E)
         d->state = ST_S; /* the owner keeps a shared copy (M is written back) */
     llc_fill(m, s, line);
@@ -692,12 +781,12 @@ static struct lres read_line(struct cache_model *m, unsigned cpu, unsigned core,
         d->state = ST_S;
     }
     account(m, cpu, line, o, from, 0);
-    return (struct lres){price(&m->p, o, CACHE_READ), o};
+    return (struct lres){m->price[CACHE_READ][o], o};
 }
 
 /* Write or atomic: end with the line M in this core and nowhere else. */
-static struct lres write_line(struct cache_model *m, unsigned cpu, unsigned core, unsigned s,
-                              uint32_t line, enum cache_op op)
+static inline struct lres write_line(struct cache_model *m, unsigned cpu, unsigned core,
+                                     unsigned s, uint32_t line, enum cache_op op)
 {
     int hit = private_lookup(m, core, line);
     struct dirent *d = &m->dir[line];
@@ -710,8 +799,12 @@ static struct lres write_line(struct cache_model *m, unsigned cpu, unsigned core
         o = excl_outcome(m, d, line, core, s);
         if (!hit && read_needs_others(d, s))
             from = d->last; /* data from another core's cache or another socket's LLC */
-        invals = private_remove_mask(m, d->sharers & ~bit(core), line);
-        llc_remove_mask(m, d->llc & ~(unsigned)bit(s), line);
+        uint64_t others = d->sharers & ~bit(core);
+        if (others)
+            invals = private_remove_mask(m, others, line);
+        unsigned other_llcs = d->llc & ~(unsigned)bit(s);
+        if (other_llcs)
+            llc_remove_mask(m, other_llcs, line);
         llc_fill(m, s, line);
         if (!hit)
             private_fill(m, core, line);
@@ -720,15 +813,31 @@ static struct lres write_line(struct cache_model *m, unsigned cpu, unsigned core
     d->owner = (uint16_t)core;
     d->last = (uint16_t)(cpu + 1);
     account(m, cpu, line, o, from, invals);
-    uint32_t c = price(&m->p, o, op);
-    if (op == CACHE_ATOMIC && o != CACHE_XFER_LOCAL && o != CACHE_XFER_REMOTE)
-        c += m->p.atomic_base;
-    return (struct lres){c, o};
+    return (struct lres){m->price[op][o], o};
 }
 
-/* The general path: any number of lines, any outcome. Kept out of line so that the fast
- * path in cache_access stays small (a large function's prologue alone cost 20
- * instructions per L1 hit). */
+/* One line, any outcome but the L1 hits l1_fast takes: the usual miss. Kept out of line
+ * (as access_lines) so that the fast path in cache_access stays small (a large
+ * function's prologue alone cost 20 instructions per L1 hit). */
+static __attribute__((noinline)) struct cache_cost
+access_line(struct cache_model *m, unsigned cpu, uint64_t l, enum cache_op op)
+{
+    if (l >= m->ndir)
+        dir_cover(m, l);
+    uint32_t line = (uint32_t)l;
+    unsigned core = m->cpu_core[cpu], s = m->cpu_socket[cpu];
+    prefetch_miss(m, core, s, line);
+    struct lres r = op == CACHE_READ ? read_line(m, cpu, core, s, line)
+                                     : write_line(m, cpu, core, s, line, op);
+    struct cache_cpu_stats *cs = &m->cpu[cpu];
+    cs->touches++;
+    cs->cycles += r.cycles;
+    cs->atomics += op == CACHE_ATOMIC;
+    return (struct cache_cost){r.cycles, is_transfer(r.outcome)};
+}
+
+/* Several lines: each priced as above; the access costs the most expensive line plus
+ * the others' sum divided by mlp. */
 static __attribute__((noinline)) struct cache_cost
 access_lines(struct cache_model *m, unsigned cpu, uint64_t first, uint64_t last,
              enum cache_op op)
@@ -746,12 +855,10 @@ access_lines(struct cache_model *m, unsigned cpu, uint64_t first, uint64_t last,
                                          : write_line(m, cpu, core, s, (uint32_t)l, op);
         sum += r.cycles;
         max = r.cycles > max ? r.cycles : max;
-        remote |= r.outcome == CACHE_XFER_LOCAL || r.outcome == CACHE_XFER_REMOTE;
+        remote |= is_transfer(r.outcome);
     }
     struct cache_cpu_stats *cs = &m->cpu[cpu];
-    uint64_t cycles = max;
-    if (last > first) /* a 64-bit division costs more than a whole L1 hit: skip it */
-        cycles += (sum - max) / m->p.mlp;
+    uint64_t cycles = max + (sum - max) / m->p.mlp;
     cs->touches++;
     cs->cycles += cycles;
     if (op == CACHE_ATOMIC)
@@ -773,19 +880,16 @@ static inline bool l1_fast(struct cache_model *m, unsigned cpu, uint32_t line,
     if (!(d->sharers & bit(core)) || (op != CACHE_READ && d->state < ST_E))
         return false;
     struct cset set = set_get(&m->l1[core], line);
-    int p = cset_find(set, line);
+    int p = set_find(set, line);
     if (p < 0)
         return false;
-    set_to_front(set, (unsigned)p);
+    set_promote(set, (unsigned)p);
     struct cache_cpu_stats *cs = &m->cpu[cpu];
-    uint32_t c = m->p.l1.latency;
+    uint32_t c = m->price[op][CACHE_L1_HIT];
     if (op != CACHE_READ) {
         d->state = ST_M; /* E -> M is silent */
         d->last = (uint16_t)(cpu + 1);
-        if (op == CACHE_ATOMIC) {
-            c += m->p.atomic_base;
-            cs->atomics++;
-        }
+        cs->atomics += op == CACHE_ATOMIC;
     }
     struct regstat *rs = regstat(m, m->lreg[line]);
     rs->s.accesses++;
@@ -804,10 +908,12 @@ struct cache_cost cache_access(struct cache_model *m, unsigned cpu, uint64_t pad
         return (struct cache_cost){0, false};
     SIM_ASSERTF(cpu < m->ncpus, "cache_access: cpu %u of %u", cpu, m->ncpus);
     uint64_t first = paddr >> MEM_LINE_SHIFT, last = (paddr + len - 1) >> MEM_LINE_SHIFT;
+    if (first != last)
+        return access_lines(m, cpu, first, last, op);
     struct cache_cost c;
-    if (first == last && last < m->ndir && l1_fast(m, cpu, (uint32_t)first, op, &c))
+    if (last < m->ndir && l1_fast(m, cpu, (uint32_t)first, op, &c))
         return c;
-    return access_lines(m, cpu, first, last, op);
+    return access_line(m, cpu, first, op);
 }
 
 bool cache_is_local(const struct cache_model *m, unsigned cpu, uint64_t paddr, uint32_t len,
@@ -837,12 +943,10 @@ static void ddio_alloc(struct cache_model *m, unsigned s, uint32_t line)
 {
     struct cset set = set_get(&m->llc[s], line);
     unsigned io = 0, lru_io = 0;
-    for (unsigned j = 0; j < set.w; j++) {
-        uint32_t t = set.t[set_slot(set, j)];
-        if (t != EMPTY && (t & TAG_IO)) {
-            io++;
-            lru_io = set_slot(set, j);
-        }
+    for (uint64_t ways = *set.io; ways; ways &= ways - 1, io++) {
+        unsigned w = (unsigned)__builtin_ctzll(ways);
+        if (io == 0 || set.rk[w] > set.rk[lru_io])
+            lru_io = w;
     }
     if (io >= m->p.ddio_ways) {
         uint32_t victim = set.t[lru_io];
@@ -850,7 +954,7 @@ static void ddio_alloc(struct cache_model *m, unsigned s, uint32_t line)
         llc_evicted(m, s, victim);
         m->tot.ddio_io_evictions++;
     }
-    uint32_t victim = set_insert(set, line | TAG_IO);
+    uint32_t victim = llc_insert(set, &m->dir[line], line, true);
     m->dir[line].llc |= (uint8_t)bit(s);
     llc_evicted(m, s, victim);
     m->tot.ddio_allocs++;
@@ -865,7 +969,8 @@ static void dma_write_line(struct cache_model *m, uint32_t line, unsigned s)
     if (m->p.ddio) {
         llc_remove_mask(m, d->llc & ~(unsigned)bit(s), line);
         if (d->llc & bit(s)) {
-            level_touch(&m->llc[s], line);
+            struct cset c = set_get(&m->llc[s], line);
+            set_promote(c, llc_find(c, d, line));
             m->tot.ddio_updates++;
         } else {
             ddio_alloc(m, s, line);
@@ -994,9 +1099,9 @@ int cache_private_level(const struct cache_model *m, unsigned core, uint64_t lin
     if (line > MAX_LINES)
         return 0;
     uint32_t l = (uint32_t)line;
-    if (cset_find(set_get(&m->l1[core], l), l) >= 0)
+    if (set_find(set_get(&m->l1[core], l), l) >= 0)
         return 1;
-    return cset_find(set_get(&m->l2[core], l), l) >= 0 ? 2 : 0;
+    return set_find(set_get(&m->l2[core], l), l) >= 0 ? 2 : 0;
 }
 
 bool cache_llc_holds(const struct cache_model *m, unsigned socket, uint64_t line)
@@ -1005,41 +1110,52 @@ bool cache_llc_holds(const struct cache_model *m, unsigned socket, uint64_t line
     if (line > MAX_LINES)
         return false;
     const struct level *l = &m->llc[socket];
-    return cset_find(set_get(l, (uint32_t)line), (uint32_t)line) >= 0;
+    return set_find(set_get(l, (uint32_t)line), (uint32_t)line) >= 0;
 }
 
 /* ---- invariant walker ----------------------------------------------------------------- */
 
-/* One set: valid entries first, in range, in the right set, no duplicates; returns the
- * number of DDIO-marked entries. */
+/* One set: its ranks a permutation of 0 .. ways - 1 with the empty ways last, its lines
+ * in range, in the right set and there once, padding untouched, DDIO marks only on
+ * lines; returns the number of DDIO-marked lines. */
 static unsigned check_set(const struct cache_model *m, const struct level *l, uint32_t si,
                           const char *what, unsigned who, bool io_ok)
 {
     struct cset c = set_at(l, si);
-    for (unsigned p = c.w; p < c.stride; p++)
+    for (unsigned p = c.w; p < c.ntag; p++)
         SIM_ASSERTF(c.t[p] == EMPTY, "%s %u set %u: padding slot %u used", what, who, si, p);
-    SIM_ASSERTF(*c.head < c.w, "%s %u set %u: head %u of %u ways", what, who, si, *c.head,
-                c.w);
-    unsigned io = 0;
-    bool ended = false;
-    for (unsigned j = 0; j < c.w; j++) {
-        uint32_t t = c.t[set_slot(c, j)];
-        if (t == EMPTY) {
-            ended = true;
+    for (unsigned p = c.w; p < c.nrank; p++)
+        SIM_ASSERTF(c.rk[p] == RANK_PAD, "%s %u set %u: padding rank %u is %d", what, who,
+                    si, p, c.rk[p]);
+    uint64_t ranks = 0, io = *c.io;
+    unsigned lines = 0;
+    for (unsigned p = 0; p < c.w; p++) {
+        int r = c.rk[p];
+        SIM_ASSERTF(r >= 0 && r < (int)c.w && !(ranks & bit((unsigned)r)),
+                    "%s %u set %u: way %u has rank %d (not a permutation)", what, who, si, p,
+                    r);
+        ranks |= bit((unsigned)r);
+        lines += c.t[p] != EMPTY;
+    }
+    for (unsigned p = 0; p < c.w; p++) {
+        uint32_t line = c.t[p];
+        if (line == EMPTY) {
+            SIM_ASSERTF(!(io & bit(p)), "%s %u set %u: empty way %u marked DDIO", what, who,
+                        si, p);
+            SIM_ASSERTF(c.rk[p] >= (int)lines, "%s %u set %u: empty way %u ranked %d, before "
+                        "a line", what, who, si, p, c.rk[p]);
             continue;
         }
-        uint32_t line = t & TAG_LINE;
-        SIM_ASSERTF(!ended, "%s %u set %u: entry %u after an empty way", what, who, si, j);
         SIM_ASSERTF(line < m->ndir && set_index(l, line) == si,
                     "%s %u set %u: line %u out of range or in the wrong set", what, who, si,
                     line);
-        SIM_ASSERTF(io_ok || !(t & TAG_IO), "%s %u: line %u marked DDIO", what, who, line);
-        io += (t & TAG_IO) != 0;
-        for (unsigned k = 0; k < j; k++)
-            SIM_ASSERTF((c.t[set_slot(c, k)] & TAG_LINE) != line, "%s %u set %u: line %u twice",
-                        what, who, si, line);
+        SIM_ASSERTF(io_ok || !(io & bit(p)), "%s %u: line %u marked DDIO", what, who, line);
+        for (unsigned k = 0; k < p; k++)
+            SIM_ASSERTF(c.t[k] != line, "%s %u set %u: line %u twice", what, who, si, line);
     }
-    return io;
+    SIM_ASSERTF(c.w == 64 || io >> c.w == 0, "%s %u set %u: DDIO mark beyond the ways", what,
+                who, si);
+    return (unsigned)__builtin_popcountll(io);
 }
 
 /* Private caches of core c: well formed, L1 inside L2; record holders per line. */
@@ -1049,15 +1165,15 @@ static void check_core(const struct cache_model *m, unsigned c, uint64_t *held)
     for (uint32_t si = 0; si < l1->nsets; si++) {
         check_set(m, l1, si, "L1 of core", c, false);
         for (uint32_t i = 0; i < l1->ways; i++) {
-            uint32_t t = row_of(l1, si)[i];
-            SIM_ASSERTF(t == EMPTY || cset_find(set_get(l2, t), t) >= 0,
+            uint32_t t = set_at(l1, si).t[i];
+            SIM_ASSERTF(t == EMPTY || set_find(set_get(l2, t), t) >= 0,
                         "core %u: line %u in L1 but not in L2", c, t);
         }
     }
     for (uint32_t si = 0; si < l2->nsets; si++) {
         check_set(m, l2, si, "L2 of core", c, false);
         for (uint32_t i = 0; i < l2->ways; i++) {
-            uint32_t t = row_of(l2, si)[i];
+            uint32_t t = set_at(l2, si).t[i];
             if (t == EMPTY)
                 continue;
             held[t] |= bit(c);
@@ -1076,9 +1192,9 @@ static void check_llc(const struct cache_model *m, unsigned s, uint8_t *inllc)
         SIM_ASSERTF(io <= (m->p.ddio ? m->p.ddio_ways : 0),
                     "LLC of socket %u set %u: %u DDIO lines", s, si, io);
         for (uint32_t i = 0; i < l->ways; i++) {
-            uint32_t t = row_of(l, si)[i];
+            uint32_t t = set_at(l, si).t[i];
             if (t != EMPTY)
-                inllc[t & TAG_LINE] |= (uint8_t)bit(s);
+                inllc[t] |= (uint8_t)bit(s);
         }
     }
 }
