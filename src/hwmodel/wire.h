@@ -91,6 +91,7 @@ void link_attach(struct link *l, int side, link_rx_fn rx, link_ready_fn ready, v
 bool link_send(struct link *l, int side, struct frame *f);
 /* Frames waiting to be sent from `side`, not counting one on the wire. */
 size_t link_queued(const struct link *l, int side);
+/* Whether a frame sent from `side` now would wait (the wire is busy or frames are queued). */
 bool link_busy(const struct link *l, int side);
 
 const struct link_stats *link_stats(const struct link *l, int side);
