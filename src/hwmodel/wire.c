@@ -143,6 +143,17 @@ void link_attach(struct link *l, int side, link_rx_fn rx, link_ready_fn ready, v
 
 static void dir_start(struct link_dir *d, sim_time_t t);
 
+/* Append f to the frame list head..tail (the waiting queue or the in-flight list). */
+static void fifo_append(struct frame **head, struct frame **tail, struct frame *f)
+{
+    f->f_next = NULL;
+    if (*tail)
+        (*tail)->f_next = f;
+    else
+        *head = f;
+    *tail = f;
+}
+
 /* The head of the in-flight list has reached the far side. */
 static void dir_arrive(struct sim *sim, void *arg)
 {
@@ -208,11 +219,7 @@ static void dir_start(struct link_dir *d, sim_time_t t)
     d->st.wire_bytes += wire;
     d->st.last_bit = t + ps;
     d->next_free = t + ps;
-    if (d->fl_tail)
-        d->fl_tail->f_next = f;
-    else
-        d->fl_head = f;
-    d->fl_tail = f;
+    fifo_append(&d->fl_head, &d->fl_tail, f);
     d->in_flight++;
     sim_at(l->sim, t + ps + l->delay, dir_arrive, d);
     if (d->q_head || l->end[d->side].ready) {
@@ -238,12 +245,7 @@ bool link_send(struct link *l, int side, struct frame *f)
         frame_free(l->pool, f);
         return false;
     }
-    f->f_next = NULL;
-    if (d->q_tail)
-        d->q_tail->f_next = f;
-    else
-        d->q_head = f;
-    d->q_tail = f;
+    fifo_append(&d->q_head, &d->q_tail, f);
     d->qlen++;
     if (!busy) {
         dir_start(d, now);
