@@ -252,6 +252,42 @@ static void test_drop_en(void)
     drop_en(NIC_82599);
 }
 
+/* Bad input at the chip: a runt and an oversize frame are dropped and counted by length
+ * (RUC / ROC) without using a descriptor; a descriptor with a zero buffer address loses its
+ * frame (counted), and the ring moves on. Nothing crashes, nothing leaks. */
+static void bad_input(enum nic_type type)
+{
+    struct rig r;
+    rig_init(&r, type);
+    setup_rx(&r, 0, 0, 0);
+    struct frame *runt = tcp_frame(&r, "10.0.0.1", 1, "10.0.0.2", 2, false, false);
+    runt->f_len = 40; /* 44 bytes with the FCS: under the 64-byte minimum */
+    deliver(&r, runt);
+    struct frame *big = tcp_frame(&r, "10.0.0.1", 1, "10.0.0.2", 2, false, false);
+    big->f_len = 1515; /* one byte over 1518 with the FCS */
+    deliver(&r, big);
+    run_for(&r, sim_ms(1));
+    CHECK_EQ(nic_stats(r.n)->rx_drop_length, 2);
+    CHECK_EQ(nic_stats(r.n)->rx_frames, 0);
+    CHECK_EQ(r.rx[0][0].wb.status_error & NIC_RXD_STAT_DD, 0); /* no descriptor used */
+    r.rx[0][0].read.pkt_addr = 0; /* a driver bug: no buffer */
+    deliver(&r, tcp_frame(&r, "10.0.0.1", 1, "10.0.0.2", 2, false, false));
+    deliver(&r, tcp_frame(&r, "10.0.0.1", 1, "10.0.0.2", 2, false, false));
+    run_for(&r, sim_ms(1));
+    CHECK_EQ(nic_stats(r.n)->rx_bad_desc, 1);
+    CHECK_EQ(nic_stats(r.n)->rx_frames, 2);
+    CHECK_EQ(r.buf[0][1][12], 0x08); /* the next frame went to the next descriptor */
+    CHECK_EQ(nic_read(r.n, R(&r, IGB_RDH(0), IX_RDH(0))), 2);
+    CHECK_EQ(nic_frames_held(r.n), 0);
+    rig_fini(&r);
+}
+
+static void test_bad_input(void)
+{
+    bad_input(NIC_82576);
+    bad_input(NIC_82599);
+}
+
 /* Without DROP_EN the frame waits in the packet buffer until descriptors come back. */
 static void packet_buffer(enum nic_type type)
 {
@@ -501,6 +537,7 @@ int main(void)
     RUN(test_rx_writeback);
     RUN(test_rss);
     RUN(test_drop_en);
+    RUN(test_bad_input);
     RUN(test_packet_buffer);
     RUN(test_moderation);
     RUN(test_auto_mask);

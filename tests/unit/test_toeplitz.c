@@ -235,6 +235,18 @@ static void test_symmetric_property(void)
     free(ms);
 }
 
+/* Round k of a loop over symmetric keys: DragonFly's own seed first, then random seeds;
+ * the key as the definition wants it (key) and DragonFly's tables (s). */
+static void random_sym(struct rng *r, int k, uint8_t key[TOEPLITZ_KEY_LEN],
+                       struct toeplitz_sym *s)
+{
+    uint64_t seeds = rng_u64(r);
+    uint8_t s0 = k == 0 ? TOEPLITZ_SEED0 : (uint8_t)seeds;
+    uint8_t s1 = k == 0 ? TOEPLITZ_SEED1 : (uint8_t)(seeds >> 8);
+    toeplitz_sym_key(s0, s1, key, TOEPLITZ_KEY_LEN);
+    toeplitz_sym_init(s, s0, s1);
+}
+
 /* With a 2-byte-periodic key every 32-bit key window is two copies of one 16-bit pattern,
  * so the raw hash is too: only its low 16 bits (toeplitz_dfly_hash) carry information. */
 static void test_halves_equal(void)
@@ -243,13 +255,9 @@ static void test_halves_equal(void)
     rng_init(&r, SEED, "toeplitz.halves");
     int bad = 0;
     for (int k = 0; k < 20; k++) {
-        uint64_t seeds = rng_u64(&r);
-        uint8_t s0 = k == 0 ? TOEPLITZ_SEED0 : (uint8_t)seeds;
-        uint8_t s1 = k == 0 ? TOEPLITZ_SEED1 : (uint8_t)(seeds >> 8);
         uint8_t key[TOEPLITZ_KEY_LEN];
-        toeplitz_sym_key(s0, s1, key, sizeof(key));
         struct toeplitz_sym s;
-        toeplitz_sym_init(&s, s0, s1);
+        random_sym(&r, k, key, &s);
         for (int i = 0; i < 500; i++) {
             uint8_t in[TOEPLITZ_TABLE_MAXLEN];
             size_t len = 1 + (size_t)rng_below(&r, TOEPLITZ_TABLE_MAXLEN);
@@ -318,13 +326,9 @@ static void test_sym_equals_reference(void)
     rng_init(&r, SEED, "toeplitz.sym");
     int bad = 0;
     for (int k = 0; k < 32; k++) {
-        uint64_t seeds = rng_u64(&r);
-        uint8_t s0 = k == 0 ? TOEPLITZ_SEED0 : (uint8_t)seeds;
-        uint8_t s1 = k == 0 ? TOEPLITZ_SEED1 : (uint8_t)(seeds >> 8);
         uint8_t key[TOEPLITZ_KEY_LEN];
-        toeplitz_sym_key(s0, s1, key, sizeof(key));
         struct toeplitz_sym s;
-        toeplitz_sym_init(&s, s0, s1);
+        random_sym(&r, k, key, &s);
         for (int i = 0; i < 200; i++) {
             uint64_t x = rng_u64(&r), y = rng_u64(&r);
             uint32_t f = (uint32_t)x, l = (uint32_t)(x >> 32);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "hwmodel/traffic.h"
 #include "hwmodel/wire.h"
 #include "prot/ether.h"
 
@@ -179,11 +180,54 @@ static void test_loss(void)
     CHECK_EQ(lost_with(1, 0.0), 0);
 }
 
+/* The sink counts a generator's frames as good and malformed or foreign frames as bad:
+ * too short for the headers, ARP, an IPv4 header with a wrong checksum, and all zeros.
+ * None of them stops or crashes it. */
+static void test_sink_checks(void)
+{
+    struct sim_params sp = {.seed = 3};
+    struct sim *sim = sim_create(&sp);
+    struct frame_pool pool;
+    frame_pool_init(&pool);
+    struct link_params lp = {.name = "l", .bps = 1000000000, .queue = 100};
+    struct link *l = link_create(sim, &pool, &lp);
+    struct sink_cfg sc = {.name = "s", .link = "l", .side = 1};
+    struct sink *k = sink_create(sim, &pool, &sc, l, 4);
+    struct pktgen_cfg gc = {.name = "g", .link = "l", .side = 0,
+                            .rate = {.value = 100000, .kind = RATE_PPS}, .frame = 64, .flows = 4,
+                            .spread = PKTGEN_RANDOM, .queues = 1, .count = 8,
+                            .src_ip = "10.0.0.1", .dst_ip = "10.0.1.1", .dst_port = 9};
+    struct pktgen *g = pktgen_create(sim, &pool, &gc, l);
+    sim_run_until(sim, sim_ms(1));
+    CHECK_EQ(pktgen_sent(g), 8);
+    CHECK_EQ(sink_stats(k)->frames, 8);
+    CHECK_EQ(sink_stats(k)->bad, 0);
+    CHECK_EQ(sink_stats(k)->gaps, 0);
+    link_send(l, 0, mkframe(&pool, 20));          /* shorter than the headers */
+    struct frame *arp = mkframe(&pool, 60);
+    arp->f_data[12] = 0x08, arp->f_data[13] = 0x06; /* EtherType ARP */
+    link_send(l, 0, arp);
+    struct frame *ip = mkframe(&pool, 60);          /* IPv4, header checksum left 0 */
+    ip->f_data[12] = 0x08, ip->f_data[14] = 0x45, ip->f_data[23] = 17;
+    link_send(l, 0, ip);
+    link_send(l, 0, mkframe(&pool, 60));            /* all zeros: EtherType 0 */
+    sim_run_until(sim, sim_ms(2));
+    CHECK_EQ(sink_stats(k)->frames, 12);
+    CHECK_EQ(sink_stats(k)->bad, 4);
+    CHECK_EQ(link_frames_held(l), 0);
+    pktgen_destroy(g);
+    sink_destroy(k);
+    link_destroy(l);
+    frame_pool_fini(&pool);
+    sim_destroy(sim);
+}
+
 int main(void)
 {
     RUN(test_wire_bytes);
     RUN(test_serialisation);
     RUN(test_queue_limit_and_ready);
     RUN(test_loss);
+    RUN(test_sink_checks);
     return check_result();
 }
