@@ -84,6 +84,28 @@ static int exec(sqlite3 *db, const char *sql, char *err, size_t n)
     return 0;
 }
 
+/*
+ * Switch a database to WAL.  Several runs may open the same new file at once; the switch
+ * needs an exclusive lock, and SQLite reports the lock-upgrade deadlock between two such
+ * openers as SQLITE_BUSY at once, without calling the busy handler.  So retry here, with
+ * a short growing pause, for up to the same minute the busy timeout gives a writer.
+ */
+static int set_wal(sqlite3 *db, char *err, size_t n)
+{
+    int pause_ms = 2;
+    for (int waited_ms = 0;; waited_ms += pause_ms, pause_ms = pause_ms < 100 ? pause_ms * 2 : 100) {
+        int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            return 0;
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+            break;
+        if (waited_ms >= 60000)
+            break;
+        sqlite3_sleep(pause_ms);
+    }
+    return fail(db, err, n, "switching the results database to WAL");
+}
+
 /* mkdir -p of the directory part of path. */
 static int make_parent_dirs(const char *path, char *err, size_t n)
 {
@@ -154,7 +176,7 @@ struct results_db *results_open(const char *path, char *err, size_t n)
     }
     /* Concurrent runs: WAL lets readers proceed; writers wait up to a minute each. */
     sqlite3_busy_timeout(db, 60000);
-    if (exec(db, "PRAGMA journal_mode = WAL", err, n) ||
+    if (set_wal(db, err, n) ||
         exec(db, "PRAGMA foreign_keys = ON", err, n) || ensure_schema(db, err, n)) {
         sqlite3_close(db);
         return NULL;
