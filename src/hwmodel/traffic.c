@@ -93,6 +93,7 @@ struct pktgen {
     uint64_t interval_rem, rem, rate_den; /* exact spacing: interval + rem/rate_den */
     double mean_gap;              /* Poisson spacing, ps */
     uint64_t next_flow, seq, sent, refused, sent0, refused0;
+    bool stopped;
 };
 
 static uint32_t parse_ipv4(const char *s)
@@ -195,6 +196,8 @@ static void send_one(struct pktgen *g)
 static void tick(struct sim *sim, void *arg)
 {
     struct pktgen *g = arg;
+    if (g->stopped)
+        return;
     send_one(g);
     if (g->cfg->count && g->sent + g->refused >= g->cfg->count)
         return;
@@ -269,6 +272,8 @@ void pktgen_destroy(struct pktgen *g)
 const struct pktgen_flow *pktgen_flow(const struct pktgen *g, unsigned f) { return &g->flows[f]; }
 uint64_t pktgen_sent(const struct pktgen *g) { return g->sent - g->sent0; }
 uint64_t pktgen_refused(const struct pktgen *g) { return g->refused - g->refused0; }
+
+void pktgen_stop(struct pktgen *g) { g->stopped = true; }
 
 void pktgen_measure_start(struct pktgen *g)
 {

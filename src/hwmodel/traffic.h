@@ -78,6 +78,8 @@ void pktgen_destroy(struct pktgen *g);
 const struct pktgen_flow *pktgen_flow(const struct pktgen *g, unsigned f);
 uint64_t pktgen_sent(const struct pktgen *g);     /* handed to the link */
 uint64_t pktgen_refused(const struct pktgen *g);  /* link queue full */
+/* Send nothing more (the end-of-run drain). */
+void pktgen_stop(struct pktgen *g);
 /* Restart the counts (end of warm-up). */
 void pktgen_measure_start(struct pktgen *g);
 

@@ -192,6 +192,11 @@ struct sim_thread *sim_curthread(const struct sim *sim);
 /* Consume CPU time on the current thread's CPU. (thread) */
 void sim_charge(struct sim *sim, uint64_t cycles);
 void sim_charge_ps(struct sim *sim, sim_time_t ps);
+/* Critical section (DragonFly crit_enter/crit_exit): an interrupt thread that would
+ * preempt the current thread waits until the outermost crit_exit, then preempts at once
+ * (its delay is the time it waited). Nests. (thread) */
+void sim_crit_enter(struct sim *sim);
+void sim_crit_exit(struct sim *sim);
 /* Synchronisation point: wait until global time reaches the local clock. (thread) */
 void sim_sync(struct sim *sim);
 /* Give the CPU to another runnable thread of equal or higher priority, if any. (thread) */

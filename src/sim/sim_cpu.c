@@ -199,8 +199,11 @@ void sim_thread_make_runnable(struct sim *sim, struct sim_thread *td)
     struct sim_cpu *cpu = td->cpu;
     td->state = TD_RUNNABLE;
     if (cpu->cur && cpu->sched->preempts(cpu->cur, td) == SIM_PREEMPT_BORROW) {
-        preempt(sim, cpu, td, sim->now);
-        return;
+        if (cpu->cur->crit == 0) {
+            preempt(sim, cpu, td, sim->now);
+            return;
+        }
+        cpu->crit_deferred = true; /* runs when the owner leaves its critical section */
     }
     cpu->sched->enqueue(cpu->rq, td, SIM_ENQ_WAKEUP);
     if (!cpu->cur)
@@ -338,4 +341,31 @@ void sim_thread_exit(struct sim *sim)
     sim_sync(sim);
     leave_cpu(sim, td, TD_DEAD);
     coro_exit_to(&td->coro, &sim->main);
+}
+
+/* ---- critical sections ---- */
+
+void sim_crit_enter(struct sim *sim)
+{
+    SIM_ASSERTF(sim->cur != NULL, "sim_crit_enter outside a simulated thread");
+    sim->cur->crit++;
+}
+
+void sim_crit_exit(struct sim *sim)
+{
+    struct sim_thread *td = sim->cur;
+    SIM_ASSERTF(td != NULL && td->crit > 0, "sim_crit_exit without sim_crit_enter");
+    if (--td->crit || !td->cpu->crit_deferred)
+        return;
+    struct sim_cpu *cpu = td->cpu;
+    cpu->crit_deferred = false;
+    sim_sync(sim); /* the interrupt arrived in the past of the local clock: let it in now */
+    if (td->state != TD_RUNNING || cpu->cur != td)
+        return; /* preempted while synchronising: the deferred thread has run already */
+    struct sim_thread *cand = cpu->sched->peek(cpu->rq);
+    if (cand && cpu->sched->preempts(td, cand) == SIM_PREEMPT_BORROW) {
+        cpu->sched->remove(cpu->rq, cand);
+        preempt(sim, cpu, cand, sim->now);
+        coro_switch(&td->coro, &sim->main);
+    }
 }

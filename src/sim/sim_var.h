@@ -42,6 +42,7 @@ struct sim_thread {
     struct sim_thread **sq_prevp; /* [E] */
     const void *wchan;            /* [E] sleep channel */
     int wresult;                  /* [E] */
+    unsigned crit;                /* [E] critical-section depth (no preemption) */
     struct sim_timer wtimer;      /* [E] sleep timeout */
     struct sim_thread *all_next;  /* [E] every thread of the simulation */
 };
@@ -57,6 +58,7 @@ struct sim_cpu {
     struct sim_thread *cur;             /* [E] owner of the CPU, NULL when idle */
     struct sim_thread *last;            /* [E] last thread dispatched */
     struct sim_thread *preempted;       /* [E] stack of preempted threads */
+    bool crit_deferred;                 /* [E] an interrupt waits for the owner's crit_exit */
     sim_time_t run_start;               /* [E] start of cur's current stretch */
     sim_time_t run_body;                /* [E] end of that stretch's switch time */
     sim_time_t acct[SIM_MAX_CATEGORIES];/* [E] closed busy time per category */

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +62,90 @@ static const struct param_def host_params[] = {
     {.key = "memory", .type = PT_SIZE, .offset = HOSTF(memory), .def = "1GiB", .min = 1 << 20,
      .max = 1099511627776.0,
      .doc = "simulated physical memory: the arena every kernel allocation comes from"},
+    {.key = "stack", .type = PT_BOOL, .offset = HOSTF(stack), .def = "false",
+     .doc = "run mpstack's kernel on this host (its NICs are driven by the stack's igb/ix "
+            "driver, configured by the `kernel` section); false: NICs use the reference driver"},
+    {.key = "costs", .type = PT_REF, .offset = HOSTF(costs), .def = "", .ref = "op_costs",
+     .doc = "per-operation stack costs (op_costs entry; include: hw/NAME brings the shipped "
+            "ones); empty: the built-in defaults"},
+};
+
+static const char *const threading_names[] = {"one", "three", NULL};
+static const char *const port_names[] = {"ipiq", "spin", NULL};
+static const char *const handoff_names[] = {"packet", "batch", NULL};
+static const char *const hash_names[] = {"toeplitz", "symmetric", "xor", NULL};
+static const char *const stats_names[] = {"shared", "percpu", NULL};
+static const char *const rtlayout_names[] = {"percpu", "shared", NULL};
+static const char *const txrings_names[] = {"one", "percpu", NULL};
+
+#define KF(f) offsetof(struct kernel_cfg, f)
+static const struct param_def kernel_params[] = {
+    {.key = "threading", .type = PT_ENUM, .offset = KF(threading), .def = "one",
+     .choices = threading_names,
+     .doc = "protocol threads per CPU: one netisr (2010 on), or three (TCP, UDP, other; 2006)"},
+    {.key = "port", .type = PT_ENUM, .offset = KF(port), .def = "spin", .choices = port_names,
+     .doc = "netisr message port back end: ipiq (thread port, cross-CPU puts through IPI "
+            "queues) or spin (spinlock port, IPI only to wake a sleeping netisr)"},
+    {.key = "handoff", .type = PT_ENUM, .offset = KF(handoff), .def = "packet",
+     .choices = handoff_names,
+     .doc = "RX hand-off from the driver: a message per packet, or per target CPU per "
+            "interrupt (2008 batching)"},
+    {.key = "hash", .type = PT_ENUM, .offset = KF(hash), .def = "symmetric",
+     .choices = hash_names,
+     .doc = "flow hash that picks the netisr CPU: NIC Toeplitz with the Microsoft key, with "
+            "DragonFly's symmetric key, or the software XOR 4-tuple hash of 2006 (ip_mport)"},
+    {.key = "stats", .type = PT_ENUM, .offset = KF(stats), .def = "percpu",
+     .choices = stats_names,
+     .doc = "interface and IP counters: one shared struct, or one cache-line padded struct "
+            "per CPU (2013)"},
+    {.key = "route_table", .type = PT_ENUM, .offset = KF(routes), .def = "percpu",
+     .choices = rtlayout_names,
+     .doc = "routing table replicated per CPU, or one shared table with referenced entries"},
+    {.key = "tx_rings", .type = PT_ENUM, .offset = KF(tx_rings), .def = "percpu",
+     .choices = txrings_names,
+     .doc = "one TX ring per interface, or as many as the driver allows (ring = CPU mod rings)"},
+    {.key = "netisr_batch", .type = PT_UINT, .offset = KF(netisr_batch), .def = "512", .min = 1,
+     .max = 1e6, .unit = "messages",
+     .doc = "messages a netisr handles per wake-up before running the rollups"},
+    {.key = "ipiq_depth", .type = PT_UINT, .offset = KF(ipiq_depth), .def = "32", .min = 2,
+     .max = 4096, .unit = "entries", .doc = "entries per IPI queue (MAXCPUFIFO)"},
+    {.key = "nmbclusters", .type = PT_UINT, .offset = KF(nmbclusters), .def = "65536",
+     .min = 64, .max = 1e8, .unit = "clusters",
+     .doc = "mbuf + 2 KB cluster pairs the host may allocate (bounded pool)"},
+    {.key = "magazine", .type = PT_UINT, .offset = KF(magazine), .def = "64", .min = 1,
+     .max = 4096, .unit = "objects", .doc = "objects per object-cache magazine"},
+    {.key = "forwarding", .type = PT_BOOL, .offset = KF(forwarding), .def = "true",
+     .doc = "net.inet.ip.forwarding"},
+    {.key = "trust_rxcsum", .type = PT_BOOL, .offset = KF(trust_rxcsum), .def = "true",
+     .doc = "accept the NIC's IPv4 header checksum verdict instead of checking in software"},
+    {.key = "ifq_maxlen", .type = PT_UINT, .offset = KF(ifq_maxlen), .def = "1024", .min = 1,
+     .max = 1e6, .unit = "packets", .doc = "packets per interface send queue"},
+    {.key = "extra_routes", .type = PT_UINT, .offset = KF(extra_routes), .def = "0",
+     .max = 1e6, .unit = "routes",
+     .doc = "random prefixes (seeded) added to every routing table, for a realistic depth"},
+};
+
+#define OPCF(i) (offsetof(struct op_costs_cfg, cycles) + (i) * sizeof(uint64_t))
+static const struct param_def op_cost_params[] = {
+#define OP_PARAM(name_, cycles_, doc_)                                                    \
+    {.key = #name_, .type = PT_UINT, .offset = OPCF(KOP_##name_), .def = #cycles_,        \
+     .max = 1e7, .unit = "cycles", .doc = doc_},
+    KERN_OPS(OP_PARAM)
+#undef OP_PARAM
+    {.key = "scale", .type = PT_FLOAT, .offset = offsetof(struct op_costs_cfg, scale),
+     .def = "1", .min = 0.01, .max = 100,
+     .doc = "one calibration factor applied to every operation above (docs/lessons/forwarding.md)"},
+};
+
+#define RTF(f) offsetof(struct route_cfg, f)
+static const struct param_def route_params[] = {
+    {.key = "host", .type = PT_REF, .offset = RTF(host), .ref = "hosts",
+     .doc = "the host whose routing table gets the route"},
+    {.key = "dst", .type = PT_STRING, .offset = RTF(dst), .doc = "destination prefix, a.b.c.d/len"},
+    {.key = "gateway", .type = PT_STRING, .offset = RTF(gateway), .def = "",
+     .doc = "next hop (IPv4); empty: directly connected"},
+    {.key = "nic", .type = PT_REF, .offset = RTF(nic), .ref = "nics",
+     .doc = "outgoing interface"},
 };
 
 static const char *const nic_model_names[] = {"82576", "82599", NULL};
@@ -99,6 +184,14 @@ static const struct param_def nic_params[] = {
     {.key = "poll_burst", .type = PT_UINT, .offset = NICF(poll_burst), .def = "250", .min = 1,
      .max = 5000, .unit = "descriptors",
      .doc = "descriptors per ring per poll (DragonFly IOPOLL_BURST_MAX)"},
+    {.key = "mac", .type = PT_STRING, .offset = NICF(mac), .def = "02:00:00:00:00:01",
+     .doc = "the interface's MAC address (stack hosts; generators send to 02:00:00:00:00:01)"},
+    {.key = "addr", .type = PT_STRING, .offset = NICF(addr), .def = "",
+     .doc = "the interface's IPv4 address and prefix, a.b.c.d/len (adds a connected route)"},
+    {.key = "peer", .type = PT_STRING, .offset = NICF(peer), .def = "",
+     .doc = "IPv4 address of the neighbour on the link (a static ARP entry)"},
+    {.key = "peer_mac", .type = PT_STRING, .offset = NICF(peer_mac), .def = "02:00:00:00:00:02",
+     .doc = "MAC address of that neighbour"},
 };
 
 #define LINKF(f) offsetof(struct link_cfg, f)
@@ -161,6 +254,14 @@ static const struct section_def sections[] = {
      .variants = workload_kinds, .nvariants = PARAM_COUNT(workload_kinds),
      .variant_index_offset = offsetof(struct workload_cfg, kind),
      .variant_ptr_offset = offsetof(struct workload_cfg, kcfg)},
+    {.key = "kernel", .kind = SEC_OBJECT,
+     .doc = "mpstack's kernel on stack hosts: the design switches (presets: dragonfly-*)",
+     .params = kernel_params, .nparams = PARAM_COUNT(kernel_params),
+     .size = sizeof(struct kernel_cfg), .offset = offsetof(struct config, kernel)},
+    SECTION_MAP("op_costs", "per-operation stack costs in cycles (scenarios/hw/)",
+                op_cost_params, struct op_costs_cfg, op_costs, nop_costs),
+    SECTION_MAP("routes", "static routes of stack hosts", route_params, struct route_cfg,
+                routes, nroutes),
     {.key = "outputs", .kind = SEC_OBJECT, .doc = "where results go",
      .params = output_params, .nparams = PARAM_COUNT(output_params),
      .size = sizeof(struct outputs_cfg), .offset = offsetof(struct config, outputs)},
@@ -291,11 +392,91 @@ static void check_traffic(const struct scenario *sc, struct diag *d, const char 
                    (unsigned)c->sinks[i].side);
 }
 
+int config_parse_prefix(const char *text, uint32_t *addr, unsigned *plen)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", text);
+    char *slash = strchr(buf, '/');
+    unsigned len = 32;
+    if (slash) {
+        char *end;
+        unsigned long v = strtoul(slash + 1, &end, 10);
+        if (end == slash + 1 || *end || v > 32)
+            return -1;
+        len = (unsigned)v;
+        *slash = 0;
+    }
+    struct in_addr a;
+    if (inet_pton(AF_INET, buf, &a) != 1)
+        return -1;
+    *addr = ntohl(a.s_addr);
+    if (plen)
+        *plen = len;
+    else if (slash)
+        return -1;
+    return 0;
+}
+
+int config_parse_mac(const char *text, uint8_t mac[6])
+{
+    unsigned v[6];
+    char tail;
+    if (sscanf(text, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+        return -1;
+    for (int i = 0; i < 6; i++) {
+        if (v[i] > 255)
+            return -1;
+        mac[i] = (uint8_t)v[i];
+    }
+    return 0;
+}
+
+static void check_stack(const struct scenario *sc, struct diag *d)
+{
+    const struct config *c = sc->cfg;
+    uint32_t a;
+    unsigned plen;
+    uint8_t mac[6];
+    for (size_t i = 0; i < c->nnics; i++) {
+        const struct nic_cfg *n = &c->nics[i];
+        if (config_parse_mac(n->mac, mac))
+            diag_add(d, mark_of(sc, "nics", n->name, "mac"),
+                     "nics.%s.mac: '%s' is not a MAC address (e.g. 02:00:00:00:00:01)", n->name, n->mac);
+        if (config_parse_mac(n->peer_mac, mac))
+            diag_add(d, mark_of(sc, "nics", n->name, "peer_mac"),
+                     "nics.%s.peer_mac: '%s' is not a MAC address (e.g. 02:00:00:00:00:02)",
+                     n->name, n->peer_mac);
+        if (n->addr[0] && config_parse_prefix(n->addr, &a, &plen))
+            diag_add(d, mark_of(sc, "nics", n->name, "addr"),
+                     "nics.%s.addr: '%s' is not an IPv4 address with a prefix length (e.g. "
+                     "10.0.0.1/24)", n->name, n->addr);
+        if (n->peer[0] && config_parse_prefix(n->peer, &a, NULL))
+            diag_add(d, mark_of(sc, "nics", n->name, "peer"),
+                     "nics.%s.peer: '%s' is not an IPv4 address (e.g. 10.1.0.2)", n->name, n->peer);
+    }
+    for (size_t i = 0; i < c->nroutes; i++) {
+        const struct route_cfg *r = &c->routes[i];
+        if (config_parse_prefix(r->dst, &a, &plen))
+            diag_add(d, mark_of(sc, "routes", r->name, "dst"),
+                     "routes.%s.dst: '%s' is not a prefix (e.g. 198.18.0.0/15)", r->name, r->dst);
+        if (r->gateway[0] && config_parse_prefix(r->gateway, &a, NULL))
+            diag_add(d, mark_of(sc, "routes", r->name, "gateway"),
+                     "routes.%s.gateway: '%s' is not an IPv4 address (e.g. 10.1.0.2)", r->name,
+                     r->gateway);
+        const struct host_cfg *h = config_host(c, r->host);
+        if (h && !h->stack)
+            diag_add(d, mark_of(sc, "routes", r->name, "host"),
+                     "routes.%s.host: host %s does not run the stack (set hosts.%s.stack: true)",
+                     r->name, r->host, r->host);
+    }
+}
+
 /* Checks that need more than one key. */
 static void config_check(const struct scenario *sc, struct diag *d)
 {
     const struct config *c = sc->cfg;
     check_hosts(sc, d);
+    check_stack(sc, d);
     const char **owner = xcalloc(2 * (c->nlinks + 1), sizeof(*owner));
     check_nics(sc, d, owner);
     check_traffic(sc, d, owner);

@@ -16,6 +16,8 @@
 #include "hwmodel/traffic.h"
 #include "scenario/param.h"
 #include "sim/sim_time.h"
+#include "stack/kern.h"
+#include "stack/kernel.h"
 
 struct sim_cfg {
     sim_time_t duration;     /* measured time, after the warm-up */
@@ -32,6 +34,23 @@ struct host_cfg {
     uint64_t freq;           /* Hz; 0: the profile's (2.1 GHz without one) */
     int sched;               /* index into config_sched_names */
     uint64_t memory;         /* bytes of simulated physical memory (arena) */
+    bool stack;              /* runs mpstack's kernel (drivers, netisr, IPv4) */
+    char *costs;             /* op_costs entry, "" for the built-in defaults */
+};
+
+/* Cycles per named stack operation (kern.h KERN_OPS), times one calibration scale. */
+struct op_costs_cfg {
+    char *name;
+    uint64_t cycles[KOP_COUNT];
+    double scale;
+};
+
+struct route_cfg {
+    char *name;
+    char *host;
+    char *dst;               /* "a.b.c.d/len" */
+    char *gateway;           /* "" for a connected route */
+    char *nic;
 };
 
 struct nic_cfg {
@@ -46,6 +65,9 @@ struct nic_cfg {
     bool ring_pow2;
     int service;             /* enum nic_service */
     uint64_t pollhz, poll_burst;
+    char *mac;               /* our MAC address (stack hosts) */
+    char *addr;              /* our IPv4 address and prefix, "" for none */
+    char *peer, *peer_mac;   /* the neighbour on this link: a static ARP entry */
 };
 
 struct link_cfg {
@@ -85,6 +107,11 @@ struct config {
     size_t nsinks;
     struct workload_cfg *workloads;
     size_t nworkloads;
+    struct kernel_cfg kernel;
+    struct op_costs_cfg *op_costs;
+    size_t nop_costs;
+    struct route_cfg *routes;
+    size_t nroutes;
     struct outputs_cfg outputs;
 };
 
@@ -101,5 +128,9 @@ const struct hw_profile *config_profile(const struct config *c, const char *name
 const struct link_cfg *config_link(const struct config *c, const char *name);
 /* CPUs host h really has: its cpus, or all of its profile's, or 1. */
 unsigned config_host_ncpus(const struct config *c, const struct host_cfg *h);
+/* "a.b.c.d/len" (plen != NULL; without "/len" the length is 32) or "a.b.c.d" (plen NULL):
+ * host byte order; 0 or -1. */
+int config_parse_prefix(const char *text, uint32_t *addr, unsigned *plen);
+int config_parse_mac(const char *text, uint8_t mac[6]);
 
 #endif

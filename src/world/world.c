@@ -21,6 +21,7 @@
 #include "sim/panic.h"
 #include "sim/sim_sched.h"
 #include "version.h"
+#include "world/world_stack.h"
 
 /* Workload kinds, in the order of the schema's variants (config.c). */
 static const struct app_ops *const app_kinds[] = {&queue_app_ops};
@@ -49,6 +50,7 @@ struct world {
     struct sink **sinks;
     struct world_app *apps;
     size_t napps;
+    struct world_stacks *stacks;
     sim_time_t start, end;
     /* per CPU (in sim order), busy time per category at the start of measurement */
     sim_time_t (*mark)[SIM_MAX_CATEGORIES];
@@ -94,6 +96,7 @@ static void measure_start(struct sim *sim, void *arg)
         pktgen_measure_start(w->gens[i]);
     for (size_t i = 0; i < c->nsinks; i++)
         sink_measure_start(w->sinks[i]);
+    wstack_measure_start(w->stacks);
     for (size_t i = 0; i < w->napps; i++)
         w->apps[i].ops->measure_start(w->apps[i].state, t);
 }
@@ -119,6 +122,7 @@ static void build_hosts(struct world *w)
         h->cpus = xcalloc(h->ncpus, sizeof(*h->cpus));
         for (size_t k = 0; k < h->ncpus; k++)
             h->cpus[k] = hw_cpu(h->hw, (unsigned)k);
+        wstack_add_host(w->stacks, hc, h->hw);
     }
 }
 
@@ -145,6 +149,8 @@ static void build_devices(struct world *w)
         nic_attach(wn->nic, link_named(w, nc->link), (int)nc->side);
         nic_plan_dragonfly(chip, (unsigned)h->ncpus, (enum nic_mode)nc->mode, nc->ring_pow2,
                            &wn->plan);
+        if (wstack_take_nic(w->stacks, nc, wn->nic, &wn->plan))
+            continue; /* the stack's own driver runs it */
         struct nic_refdrv_params dp = {
             .plan = &wn->plan,
             .rx_ring = nc->rx_ring ? (unsigned)nc->rx_ring : chip->ring_default,
@@ -153,6 +159,7 @@ static void build_devices(struct world *w)
             .poll_burst = (uint32_t)nc->poll_burst};
         wn->drv = nic_refdrv_create(wn->nic, &dp);
     }
+    wstack_start(w->stacks);
     w->gens = xcalloc(c->ngenerators + 1, sizeof(*w->gens));
     for (size_t i = 0; i < c->ngenerators; i++)
         w->gens[i] = pktgen_create(w->sim, &w->pool, &c->generators[i],
@@ -175,6 +182,7 @@ struct world *world_create(const struct scenario *sc)
     struct sim_params sp = {.seed = cfg->sim.seed, .quantum = cfg->sim.quantum,
                             .evq = (enum evq_kind)cfg->sim.event_queue};
     w->sim = sim_create(&sp);
+    w->stacks = wstack_create(w->sim, cfg);
     frame_pool_init(&w->pool);
     w->start = cfg->sim.warmup;
     w->end = cfg->sim.warmup + cfg->sim.duration;
@@ -200,6 +208,7 @@ void world_destroy(struct world *w)
         return;
     const struct config *c = w->cfg;
     sim_destroy(w->sim); /* threads first: they may point into device and app state */
+    wstack_destroy(w->stacks); /* before the hosts: it frees into their arenas */
     for (size_t i = 0; i < w->napps; i++)
         w->apps[i].ops->destroy(w->apps[i].state);
     for (size_t i = 0; i < c->nsinks; i++)
@@ -304,8 +313,9 @@ static void report_nics(struct world *w, struct run_record *rec)
         for (unsigned q = 0; q < wn->plan.rx_rings; q++) {
             metric(rec, "frames", (double)nic_rx_queue_frames(wn->nic, q), "nic.%s.rx.ring%u.frames",
                    name, q);
-            metric(rec, "frames", (double)nic_refdrv_rx(wn->drv, q), "nic.%s.driver.ring%u.frames",
-                   name, q);
+            if (wn->drv)
+                metric(rec, "frames", (double)nic_refdrv_rx(wn->drv, q),
+                       "nic.%s.driver.ring%u.frames", name, q);
         }
         for (unsigned v = 0; v < wn->plan.nvec; v++)
             metric(rec, "interrupts", (double)nic_vector_interrupts(wn->nic, v),
@@ -384,9 +394,24 @@ static void check_frames(struct world *w)
                 "%llu in use", held, (unsigned long long)w->pool.in_use);
 }
 
+/* Stop the generators and let every queue empty (the metrics are already taken), so the
+ * stack's conservation invariants can be checked exactly. */
+static void drain(struct world *w)
+{
+    for (size_t i = 0; i < w->cfg->ngenerators; i++)
+        pktgen_stop(w->gens[i]);
+    for (int i = 0; i < 1000; i++) { /* at most one simulated second */
+        sim_run_until(w->sim, sim_now(w->sim) + SIM_PS_PER_MS);
+        if (wstack_idle(w->stacks))
+            break;
+    }
+    sim_run_until(w->sim, sim_now(w->sim) + SIM_PS_PER_MS); /* and the last frames' wire */
+}
+
 static void check_invariants(struct world *w)
 {
     check_frames(w);
+    wstack_check(w->stacks);
     for (size_t i = 0; i < w->nhosts; i++) {
         if (hw_cache(w->hosts[i].hw))
             cache_check(hw_cache(w->hosts[i].hw));
@@ -407,7 +432,6 @@ void world_report(struct world *w, const struct scenario *sc, struct run_record 
     rec->measured = t > w->start ? t - w->start : 0;
     rec->events = sim_events(w->sim);
     rec->interrupted = sim_stopped(w->sim);
-    check_invariants(w);
     double secs = sim_time_to_s(rec->measured);
     if (t >= w->start)
         report_cpu_time(w, rec, t);
@@ -415,6 +439,10 @@ void world_report(struct world *w, const struct scenario *sc, struct run_record 
     report_links(w, rec, secs);
     report_nics(w, rec);
     report_traffic(w, rec, secs);
+    wstack_report(w->stacks, rec, secs);
     for (size_t i = 0; i < w->napps; i++)
         w->apps[i].ops->report(w->apps[i].state, rec, t);
+    if (wstack_any(w->stacks) && !rec->interrupted)
+        drain(w);
+    check_invariants(w);
 }

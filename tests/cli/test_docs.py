@@ -80,6 +80,24 @@ def results_md_documents_hardware_metrics():
 
 
 @test
+def results_md_documents_stack_metrics():
+    doc = read("docs/results.md")
+    j = run_json("run", scenario("lessons/forwarding.yaml"), "--set", "sim.duration=200us",
+                 "--set", "sim.warmup=0s")
+    seen = 0
+    for name in j["metrics"]:
+        first = name.split(".")[0]
+        if first in ("fwd", "drop", "ipi", "intr", "netisr", "lines"):
+            seen += 1
+            g = name if first != "lines" else "lines.transfers.<region>"
+            if first == "drop" and name != "drop.total":
+                check(f"`{name.split('.', 1)[1]}`" in doc, f"docs/results.md lacks reason {name}")
+                g = "drop.<reason>"
+            check(f"`{g}`" in doc or f"`{name}`" in doc, f"docs/results.md lacks metric {g}")
+    check(seen > 30, f"only {seen} stack metrics seen")
+
+
+@test
 def performance_md_covers_the_benchmarks():
     doc = read("docs/performance.md")
     for b in os.listdir(os.path.join(SRC, "bench")):

@@ -1,0 +1,238 @@
+/*
+ * if.c - interfaces: creation, statistics (shared or per CPU), static ARP, send queues and
+ * the start of transmission (DragonFly sys/net/if.c ifq_dispatch, ifsq_ifstart_schedule,
+ * if_start_rollup).
+ */
+#include "stack/if.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack/mbuf.h"
+#include "stack/netisr.h"
+
+struct ifnet *if_create(struct kernel *k, const char *name, const uint8_t mac[6],
+                        uint32_t mtu, const struct if_ops *ops, void *softc)
+{
+    struct kern_machine *km = k->k_mach;
+    if (k->k_nifnet == KERNEL_MAXIF)
+        return NULL;
+    struct ifnet *ifp = kern_alloc(km, sizeof(*ifp), k->r_ifnet, 0);
+    if (!ifp)
+        return NULL;
+    snprintf(ifp->if_xname, sizeof(ifp->if_xname), "%s", name);
+    ifp->if_index = k->k_nifnet;
+    ifp->if_flags = IFF_UP;
+    ifp->if_mtu = mtu;
+    memcpy(ifp->if_lladdr, mac, 6);
+    ifp->if_ops = ops;
+    ifp->if_softc = softc;
+    ifp->if_kernel = k;
+    ifp->if_data_pcpu = kern_alloc(km, sizeof(struct if_data_pcpu) * k->k_ncpus, k->r_ifstat, 0);
+    if (!ifp->if_data_pcpu)
+        abort();
+    k->k_ifnet[k->k_nifnet++] = ifp;
+    return ifp;
+}
+
+void if_attach_subq(struct ifnet *ifp, unsigned ntx, const unsigned *cpu_of, uint32_t maxlen)
+{
+    struct kernel *k = ifp->if_kernel;
+    if (ntx > IF_MAXSUBQ)
+        ntx = IF_MAXSUBQ;
+    for (unsigned i = 0; i < ntx; i++) {
+        struct ifaltq_subque *sq = kern_alloc(k->k_mach, sizeof(*sq), k->r_ifq, cpu_of[i]);
+        if (!sq)
+            abort();
+        sq->cpu = cpu_of[i];
+        sq->index = i;
+        sq->ifp = ifp;
+        sq->maxlen = maxlen;
+        ifp->if_snd[i] = sq;
+    }
+    ifp->if_snd_cnt = ntx;
+}
+
+void if_destroy(struct kernel *k, struct ifnet *ifp)
+{
+    for (unsigned i = 0; i < ifp->if_snd_cnt; i++)
+        kern_free(k->k_mach, ifp->if_snd[i]); /* queued mbufs go with the object cache */
+    kern_free(k->k_mach, ifp->if_arp);
+    kern_free(k->k_mach, ifp->if_data_pcpu);
+    kern_free(k->k_mach, ifp);
+}
+
+void if_stat_add(struct ifnet *ifp, size_t off, uint64_t v)
+{
+    struct kernel *k = ifp->if_kernel;
+    struct kern_machine *km = k->k_mach;
+    uint8_t *base = k->k_cfg.stats == STATS_PERCPU
+                        ? (uint8_t *)&ifp->if_data_pcpu[kern_curcpu(km)].d
+                        : (uint8_t *)&ifp->if_data;
+    uint64_t *c = (uint64_t *)(void *)(base + off);
+    kern_charge_op(km, KOP_stat_update, 1);
+    kern_touch(km, c, sizeof(*c), KT_WRITE); /* a plain add: load and store, no lock */
+    *c += v;
+}
+
+uint64_t if_stat_get(const struct ifnet *ifp, size_t off)
+{
+    const struct kernel *k = ifp->if_kernel;
+    uint64_t sum = *(const uint64_t *)(const void *)((const uint8_t *)&ifp->if_data + off);
+    for (unsigned c = 0; c < k->k_ncpus; c++)
+        sum += *(const uint64_t *)(const void *)((const uint8_t *)&ifp->if_data_pcpu[c].d + off);
+    return sum;
+}
+
+/* ---- ARP (static) ---- */
+
+int if_arp_add(struct kernel *k, struct ifnet *ifp, uint32_t addr, const uint8_t mac[6])
+{
+    struct arp_entry *n = kern_alloc(k->k_mach, sizeof(*n) * (ifp->if_narp + 1), k->r_ifnet, 0);
+    if (!n)
+        return ENOMEM;
+    unsigned j = 0;
+    bool placed = false;
+    for (unsigned i = 0; i < ifp->if_narp; i++) {
+        if (ifp->if_arp[i].addr == addr) {
+            kern_free(k->k_mach, n);
+            return EEXIST;
+        }
+        if (!placed && addr < ifp->if_arp[i].addr) {
+            n[j].addr = addr;
+            memcpy(n[j++].mac, mac, 6);
+            placed = true;
+        }
+        n[j++] = ifp->if_arp[i];
+    }
+    if (!placed) {
+        n[j].addr = addr;
+        memcpy(n[j].mac, mac, 6);
+    }
+    kern_free(k->k_mach, ifp->if_arp);
+    ifp->if_arp = n;
+    ifp->if_narp++;
+    return 0;
+}
+
+const struct arp_entry *arp_lookup(struct ifnet *ifp, uint32_t addr)
+{
+    struct kern_machine *km = ifp->if_kernel->k_mach;
+    unsigned lo = 0, hi = ifp->if_narp;
+    while (lo < hi) {
+        unsigned mid = (lo + hi) / 2;
+        const struct arp_entry *e = &ifp->if_arp[mid];
+        kern_touch(km, e, sizeof(*e), KT_READ);
+        if (e->addr == addr)
+            return e;
+        if (e->addr < addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* ---- send queues ---- */
+
+static void ifsq_start(struct ifnet *ifp, struct ifaltq_subque *sq)
+{
+    ifp->if_ops->if_start(ifp, sq);
+}
+
+/* On the owner, from the IPI queue (ifsq_ifstart_ipifunc). */
+static void ifsq_start_ipi(struct kernel *k, void *arg)
+{
+    struct ifaltq_subque *sq = arg;
+    struct kern_machine *km = k->k_mach;
+    spin_lock(km, &sq->lock);
+    sq->start_scheduled = 0;
+    spin_unlock(km, &sq->lock);
+    ifsq_start(sq->ifp, sq);
+}
+
+void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
+{
+    struct kernel *k = ifp->if_kernel;
+    struct kern_machine *km = k->k_mach;
+    unsigned cpu = kern_curcpu(km);
+    struct ifaltq_subque *sq =
+        ifp->if_snd[k->k_cfg.tx_rings == TX_PERCPU ? cpu % ifp->if_snd_cnt : 0];
+    kern_charge_op(km, KOP_ifq_enqueue, 1);
+    spin_lock(km, &sq->lock);
+    kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, rollup_pending) -
+                                   offsetof(struct ifaltq_subque, head), KT_WRITE);
+    if (sq->len >= sq->maxlen) {
+        spin_unlock(km, &sq->lock);
+        IFNET_STAT_INC(ifp, oqdrops, 1);
+        kernel_drop(k, m, DROP_ifq_full);
+        return;
+    }
+    m->m_nextpkt = NULL;
+    if (sq->tail)
+        sq->tail->m_nextpkt = m;
+    else
+        sq->head = m;
+    sq->tail = m;
+    sq->len++;
+    bool schedule = false;
+    if (sq->cpu == cpu) {
+        sq->rollup_pending = 1;
+    } else if (!sq->start_scheduled) {
+        sq->start_scheduled = 1;
+        schedule = true;
+    }
+    spin_unlock(km, &sq->lock);
+    k->k_cpu[cpu]->forwarded++;
+    if (schedule) {
+        sq->start_ipis++;
+        netisr_ipi_call(k, sq->cpu, ifsq_start_ipi, sq);
+    }
+}
+
+struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq)
+{
+    struct kern_machine *km = ifp->if_kernel->k_mach;
+    spin_lock(km, &sq->lock);
+    kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, rollup_pending) -
+                                   offsetof(struct ifaltq_subque, head), KT_WRITE);
+    struct mbuf *m = sq->head;
+    if (m) {
+        sq->head = m->m_nextpkt;
+        if (!sq->head)
+            sq->tail = NULL;
+        sq->len--;
+        m->m_nextpkt = NULL;
+    }
+    spin_unlock(km, &sq->lock);
+    return m;
+}
+
+/* if_start_rollup: after each netisr batch, start the subqueues this CPU owns that got
+ * packets during the batch. */
+static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
+{
+    (void)arg;
+    for (unsigned i = 0; i < k->k_nifnet; i++) {
+        struct ifnet *ifp = k->k_ifnet[i];
+        for (unsigned q = 0; q < ifp->if_snd_cnt; q++) {
+            struct ifaltq_subque *sq = ifp->if_snd[q];
+            if (sq->cpu != cpu || !sq->rollup_pending)
+                continue;
+            sq->rollup_pending = 0;
+            ifsq_start(ifp, sq);
+        }
+    }
+}
+
+void if_register_rollup(struct kernel *k) { netisr_register_rollup(k, if_start_rollup, NULL); }
+
+uint64_t if_queued(const struct ifnet *ifp)
+{
+    uint64_t n = 0;
+    for (unsigned q = 0; q < ifp->if_snd_cnt; q++)
+        n += ifp->if_snd[q]->len;
+    return n;
+}

@@ -1,0 +1,71 @@
+/*
+ * netisr.h - per-CPU protocol threads and their message ports (DragonFly sys/net/netisr.c,
+ * sys/kern/lwkt_msgport.c, sys/kern/lwkt_ipiq.c; hardware.md section 4).
+ *
+ * Each CPU runs one netisr thread (or, with NETISR_THREE, a TCP, a UDP and an "other"
+ * thread, as in 2006). A thread waits on its port, then handles up to netisr_batch messages
+ * in a row and runs the registered rollups (deferred work such as starting transmission),
+ * then waits again.
+ *
+ * Port back ends:
+ *  - PORT_IPIQ (thread port): a put from the owner's CPU enqueues directly; from another CPU
+ *    it travels through the IPI queue of that CPU pair (a FIFO of ipiq_depth entries), and a
+ *    hardware IPI is sent only when the target has none pending (gd_npoll). The target's IPI
+ *    handler enqueues the message and wakes the thread if it waits.
+ *  - PORT_SPIN: the sender takes the port's spinlock (its line moves to the sender), queues,
+ *    and wakes the thread if it was waiting: a local wakeup, or through the IPI queue (one
+ *    IPI, unless one is pending) when the thread is on another CPU.
+ * Other cross-CPU calls (netisr_ipi_call) always use the IPI queues, as
+ * ifsq_ifstart_schedule does.
+ */
+#ifndef MPSTACK_STACK_NETISR_H
+#define MPSTACK_STACK_NETISR_H
+
+#include <stdint.h>
+
+#include "stack/kernel.h"
+#include "stack/netmsg.h"
+
+/* Which of a CPU's threads a message goes to (all the same thread with NETISR_ONE). */
+enum netisr_thread { NETISR_OTHER = 0, NETISR_TCP = 1, NETISR_UDP = 2 };
+
+struct netisr *netisr_create(struct kernel *k);
+void netisr_start(struct kernel *k);
+void netisr_destroy(struct kernel *k);
+
+/* Asynchronous send of nm to `thread` on `cpu` (lwkt_sendmsg / lwkt_sendmsg_oncpu). (thread) */
+void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum netisr_thread t);
+/* Run fn(k, arg) on `cpu`'s interrupt thread through the IPI queues (lwkt_send_ipiq);
+ * runs it at once when cpu is the caller's. (thread) */
+typedef void (*netisr_ipifn)(struct kernel *k, void *arg);
+void netisr_ipi_call(struct kernel *k, unsigned cpu, netisr_ipifn fn, void *arg);
+
+/* Deferred work run by every netisr thread after each batch (netisr_register_rollup). */
+typedef void (*netisr_rollup_fn)(struct kernel *k, unsigned cpu, void *arg);
+void netisr_register_rollup(struct kernel *k, netisr_rollup_fn fn, void *arg);
+
+/* CPU that handles a flow hash: hash & mask over the power-of-two netisr CPUs. */
+static inline unsigned netisr_hashcpu(const struct kernel *k, uint32_t hash)
+{
+    return hash & (k->k_ncpus2 - 1);
+}
+
+/* [E] counts for reports and invariants */
+struct netisr_stats {
+    uint64_t sent, handled;           /* messages */
+    uint64_t local_puts, remote_puts;
+    uint64_t ipiq_entries, ipiq_ipis, ipiq_avoided, ipiq_full_waits;
+    uint64_t wakeups, wakeups_remote;
+    uint64_t batches;                 /* wake-ups of netisr threads that found work */
+    uint64_t spin_spins;              /* spin port lock wait rounds */
+};
+void netisr_stats(const struct kernel *k, struct netisr_stats *out);
+/* Messages sitting in ports and IPI queues now. */
+uint64_t netisr_queued(const struct kernel *k);
+/* Invariants: sent == handled + queued; every queued message is marked queued. */
+void netisr_check(const struct kernel *k);
+/* Apply fn to every packet message still queued (end-of-run accounting of mbufs). */
+void netisr_foreach_queued(const struct kernel *k, void (*fn)(struct netmsg *nm, void *arg),
+                           void *arg);
+
+#endif

@@ -1,0 +1,365 @@
+/*
+ * world_stack.c - stack hosts: build their kernels and drivers, install routes, report the
+ * forwarding metrics (docs/results.md, "Stack"), and check the stack's invariants after the
+ * end-of-run drain.
+ */
+#include "world/world_stack.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hwmodel/cache.h"
+#include "hwmodel/hw.h"
+#include "hwmodel/mem.h"
+#include "hwmodel/nic.h"
+#include "sim/panic.h"
+#include "stack/if.h"
+#include "stack/if_ix.h"
+#include "stack/ip_var.h"
+#include "stack/mbuf.h"
+#include "stack/netisr.h"
+#include "world/kern_host.h"
+
+#define WS_MAXNIC 8
+
+struct ws_host {
+    const struct host_cfg *hc;
+    struct hw_host *hw;
+    struct kern_machine *km;
+    struct kernel *k;
+    struct ix_softc *sc[WS_MAXNIC];
+    const struct nic_cfg *nc[WS_MAXNIC];
+    struct nic *nic[WS_MAXNIC];
+    unsigned nnic;
+    /* at the start of measurement */
+    uint64_t drops0[DROP_COUNT], tx0, rx0, ipis0;
+    struct netisr_stats ns0;
+    uint64_t intr0;
+};
+
+struct world_stacks {
+    struct sim *sim;
+    const struct config *c;
+    struct ws_host *h;
+    size_t nh;
+};
+
+static const uint64_t default_ops[KOP_COUNT] = {
+#define OP_DEF(name, cycles, doc) cycles,
+    KERN_OPS(OP_DEF)
+#undef OP_DEF
+};
+
+struct world_stacks *wstack_create(struct sim *sim, const struct config *c)
+{
+    struct world_stacks *ws = xcalloc(1, sizeof(*ws));
+    ws->sim = sim;
+    ws->c = c;
+    ws->h = xcalloc(c->nhosts + 1, sizeof(*ws->h));
+    return ws;
+}
+
+bool wstack_any(const struct world_stacks *ws) { return ws->nh > 0; }
+
+bool wstack_idle(const struct world_stacks *ws)
+{
+    for (size_t i = 0; i < ws->nh; i++)
+        if (kernel_packets_queued(ws->h[i].k))
+            return false;
+    return true;
+}
+
+static struct ws_host *host_of(struct world_stacks *ws, const char *name)
+{
+    for (size_t i = 0; i < ws->nh; i++)
+        if (strcmp(ws->h[i].hc->name, name) == 0)
+            return &ws->h[i];
+    return NULL;
+}
+
+void wstack_add_host(struct world_stacks *ws, const struct host_cfg *hc, struct hw_host *h)
+{
+    if (!hc->stack)
+        return;
+    const struct config *c = ws->c;
+    uint64_t ops[KOP_COUNT];
+    memcpy(ops, default_ops, sizeof(ops));
+    for (size_t i = 0; i < c->nop_costs && hc->costs[0]; i++) {
+        if (strcmp(c->op_costs[i].name, hc->costs) != 0)
+            continue;
+        for (int o = 0; o < KOP_COUNT; o++)
+            ops[o] = (uint64_t)llround((double)c->op_costs[i].cycles[o] * c->op_costs[i].scale);
+    }
+    struct ws_host *wh = &ws->h[ws->nh++];
+    wh->hc = hc;
+    wh->hw = h;
+    wh->km = kern_host_create(h, ops);
+    wh->k = kernel_create(wh->km, hc->name, &c->kernel);
+}
+
+bool wstack_take_nic(struct world_stacks *ws, const struct nic_cfg *nc, struct nic *n,
+                     const struct nic_plan *pl)
+{
+    struct ws_host *wh = host_of(ws, nc->host);
+    if (!wh)
+        return false;
+    SIM_ASSERT(wh->nnic < WS_MAXNIC);
+    struct kern_dev *dev = kern_host_add_dev(wh->km, n);
+    struct ix_attach_args a = {.mode = (enum ix_mode)pl->mode, .rx_rings = pl->rx_rings,
+                               .tx_rings = pl->tx_rings, .nvec = pl->nvec};
+    memcpy(a.rx_cpu, pl->rx_cpu, sizeof(a.rx_cpu));
+    memcpy(a.tx_cpu, pl->tx_cpu, sizeof(a.tx_cpu));
+    memcpy(a.rx_vec, pl->rx_vec, sizeof(a.rx_vec));
+    memcpy(a.tx_vec, pl->tx_vec, sizeof(a.tx_vec));
+    memcpy(a.vec_cpu, pl->vec_cpu, sizeof(a.vec_cpu));
+    memcpy(a.vec_rate, pl->vec_rate, sizeof(a.vec_rate));
+    memcpy(a.reta, pl->reta, sizeof(a.reta));
+    const struct nic_chip *chip = nic_chip(n);
+    a.rx_ndesc = nc->rx_ring ? (unsigned)nc->rx_ring : chip->ring_default;
+    a.tx_ndesc = nc->tx_ring ? (unsigned)nc->tx_ring : 1024;
+    a.pollhz = (uint32_t)nc->pollhz;
+    a.poll_burst = (uint32_t)nc->poll_burst;
+    a.mtu = 1500;
+    a.ifq_maxlen = (uint32_t)ws->c->kernel.ifq_maxlen;
+    SIM_ASSERT(config_parse_mac(nc->mac, a.mac) == 0);
+    struct ix_softc *sc = ix_attach(wh->k, dev, &a);
+    SIM_ASSERTF(sc, "host %s: cannot attach %s", nc->host, nc->name);
+    struct ifnet *ifp = ix_ifnet(sc);
+    wh->sc[wh->nnic] = sc;
+    wh->nc[wh->nnic] = nc;
+    wh->nic[wh->nnic] = n;
+    uint32_t addr;
+    unsigned plen;
+    if (nc->addr[0] && config_parse_prefix(nc->addr, &addr, &plen) == 0) {
+        wh->k->k_addr[ifp->if_index] = addr;
+        uint32_t mask = plen ? ~UINT32_C(0) << (32 - plen) : 0;
+        SIM_ASSERT(kernel_route_add(wh->k, addr & mask, plen, 0, ifp) == 0);
+    }
+    uint8_t mac[6];
+    if (nc->peer[0] && config_parse_prefix(nc->peer, &addr, NULL) == 0 &&
+        config_parse_mac(nc->peer_mac, mac) == 0)
+        SIM_ASSERT(kernel_arp_add(wh->k, ifp, addr, mac) == 0);
+    wh->nnic++;
+    return true;
+}
+
+static struct ifnet *ifp_named(struct ws_host *wh, const char *nic)
+{
+    for (unsigned i = 0; i < wh->nnic; i++)
+        if (strcmp(wh->nc[i]->name, nic) == 0)
+            return ix_ifnet(wh->sc[i]);
+    return NULL;
+}
+
+/* Random prefixes in 1.0.0.0/8 .. 126.0.0.0/8 except 10/8, /8 to /24, via the first
+ * interface with a neighbour: they deepen the trie without capturing the test traffic. */
+static void add_extra_routes(struct world_stacks *ws, struct ws_host *wh)
+{
+    uint64_t want = ws->c->kernel.extra_routes;
+    struct ifnet *ifp = NULL;
+    uint32_t gw = 0;
+    for (unsigned i = 0; i < wh->nnic && !ifp; i++)
+        if (wh->nc[i]->peer[0] && config_parse_prefix(wh->nc[i]->peer, &gw, NULL) == 0)
+            ifp = ix_ifnet(wh->sc[i]);
+    if (!want || !ifp)
+        return;
+    char name[96];
+    snprintf(name, sizeof(name), "routes.%s", wh->hc->name);
+    struct rng r;
+    sim_rng(ws->sim, name, &r);
+    uint64_t added = 0, tries = 0;
+    while (added < want && tries++ < want * 20) {
+        unsigned plen = 8 + (unsigned)rng_below(&r, 17);
+        uint32_t first = 1 + (uint32_t)rng_below(&r, 126);
+        if (first == 10)
+            continue;
+        uint32_t dst = first << 24 | (uint32_t)rng_below(&r, 1u << 24);
+        dst &= ~UINT32_C(0) << (32 - plen);
+        if (kernel_route_add(wh->k, dst, plen, gw, ifp) == 0)
+            added++;
+    }
+}
+
+void wstack_start(struct world_stacks *ws)
+{
+    const struct config *c = ws->c;
+    for (size_t i = 0; i < c->nroutes; i++) {
+        const struct route_cfg *r = &c->routes[i];
+        struct ws_host *wh = host_of(ws, r->host);
+        SIM_ASSERT(wh);
+        uint32_t dst, gw = 0;
+        unsigned plen;
+        SIM_ASSERT(config_parse_prefix(r->dst, &dst, &plen) == 0);
+        if (r->gateway[0])
+            SIM_ASSERT(config_parse_prefix(r->gateway, &gw, NULL) == 0);
+        struct ifnet *ifp = ifp_named(wh, r->nic);
+        SIM_ASSERTF(ifp, "routes.%s: nic %s is not on host %s", r->name, r->nic, r->host);
+        uint32_t mask = plen ? ~UINT32_C(0) << (32 - plen) : 0;
+        int e = kernel_route_add(wh->k, dst & mask, plen, gw, ifp);
+        SIM_ASSERTF(e == 0, "routes.%s: cannot add (error %d; a duplicate prefix?)", r->name, e);
+    }
+    for (size_t i = 0; i < ws->nh; i++) {
+        add_extra_routes(ws, &ws->h[i]);
+        kernel_start(ws->h[i].k);
+    }
+}
+
+/* ---- measurement ---- */
+
+static uint64_t host_ipis(struct hw_host *h)
+{
+    uint64_t n = 0;
+    for (unsigned a = 0; a < hw_ncpus(h); a++)
+        for (unsigned b = 0; b < hw_ncpus(h); b++)
+            n += hw_ipi_count(h, a, b);
+    return n;
+}
+
+static void totals(struct ws_host *wh, uint64_t *rx, uint64_t *tx, uint64_t *intr)
+{
+    *rx = *tx = *intr = 0;
+    for (unsigned i = 0; i < wh->nnic; i++) {
+        struct ix_stats st;
+        ix_stats(wh->sc[i], &st);
+        *rx += st.rx_packets;
+        *tx += st.tx_packets;
+        *intr += st.interrupts;
+    }
+}
+
+void wstack_measure_start(struct world_stacks *ws)
+{
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct ws_host *wh = &ws->h[i];
+        for (int r = 0; r < DROP_COUNT; r++)
+            wh->drops0[r] = kernel_drops(wh->k, (enum drop_reason)r);
+        totals(wh, &wh->rx0, &wh->tx0, &wh->intr0);
+        wh->ipis0 = host_ipis(wh->hw);
+        netisr_stats(wh->k, &wh->ns0);
+    }
+}
+
+static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
+{
+    char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    rec_metric(rec, name, v, unit, NAN);
+}
+
+static double per(double a, double b) { return b > 0 ? a / b : 0; }
+
+void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
+{
+    if (!ws->nh)
+        return;
+    uint64_t fwd = 0, rx = 0, ipis = 0, intr = 0, drops[DROP_COUNT] = {0};
+    struct netisr_stats ns = {0};
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct ws_host *wh = &ws->h[i];
+        uint64_t r, t, in;
+        totals(wh, &r, &t, &in);
+        fwd += t - wh->tx0;
+        rx += r - wh->rx0;
+        intr += in - wh->intr0;
+        ipis += host_ipis(wh->hw) - wh->ipis0;
+        for (int d = 0; d < DROP_COUNT; d++)
+            drops[d] += kernel_drops(wh->k, (enum drop_reason)d) - wh->drops0[d];
+        struct netisr_stats s;
+        netisr_stats(wh->k, &s);
+        ns.handled += s.handled - wh->ns0.handled;
+        ns.batches += s.batches - wh->ns0.batches;
+        ns.remote_puts += s.remote_puts - wh->ns0.remote_puts;
+        ns.ipiq_ipis += s.ipiq_ipis - wh->ns0.ipiq_ipis;
+        ns.ipiq_avoided += s.ipiq_avoided - wh->ns0.ipiq_avoided;
+        ns.wakeups += s.wakeups - wh->ns0.wakeups;
+    }
+    metric(rec, "packets", (double)fwd, "fwd.packets");
+    metric(rec, "Mpps", secs > 0 ? (double)fwd / secs / 1e6 : 0, "fwd.mpps");
+    metric(rec, "packets", (double)rx, "fwd.received");
+    uint64_t dropped = 0;
+    for (int d = 0; d < DROP_COUNT; d++) {
+        dropped += drops[d];
+        metric(rec, "packets", (double)drops[d], "drop.%s", drop_reason_name((enum drop_reason)d));
+    }
+    metric(rec, "packets", (double)dropped, "drop.total");
+    metric(rec, "IPIs/packet", per((double)ipis, (double)fwd), "ipi.per_packet");
+    metric(rec, "IPIs", (double)ipis, "ipi.sent");
+    metric(rec, "interrupts/packet", per((double)intr, (double)fwd), "intr.per_packet");
+    metric(rec, "messages/wakeup", per((double)ns.handled, (double)ns.batches), "netisr.batch");
+    metric(rec, "messages", (double)ns.remote_puts, "netisr.remote_puts");
+    metric(rec, "IPIs", (double)ns.ipiq_ipis, "netisr.ipiq_ipis");
+    metric(rec, "entries", (double)ns.ipiq_avoided, "netisr.ipiq_avoided");
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct hw_host *h = ws->h[i].hw;
+        struct cache_model *cm = hw_cache(h);
+        if (!cm)
+            continue;
+        struct mem_arena *m = hw_mem(h);
+        uint64_t all = 0;
+        for (uint16_t r = 0; r < mem_nregions(m); r++) {
+            const struct cache_region_stats *rs = cache_region_stats(cm, r);
+            if (!rs)
+                continue;
+            all += rs->transfers;
+            metric(rec, "lines/packet", per((double)rs->transfers, (double)fwd),
+                   "lines.transfers.%s", mem_region_name(m, r));
+        }
+        metric(rec, "lines/packet", per((double)all, (double)fwd), "lines.transfers.total");
+    }
+}
+
+/* ---- invariants ---- */
+
+void wstack_check(struct world_stacks *ws)
+{
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct ws_host *wh = &ws->h[i];
+        struct kernel *k = wh->k;
+        kernel_check(k);
+        uint64_t rx, tx, intr, posted = 0, held = 0, dropped = 0;
+        totals(wh, &rx, &tx, &intr);
+        for (unsigned n = 0; n < wh->nnic; n++) {
+            struct ix_stats st;
+            ix_stats(wh->sc[n], &st);
+            posted += st.mbufs_rx;
+            held += st.mbufs_tx;
+        }
+        for (int d = 0; d < DROP_COUNT; d++)
+            if (d != DROP_nombuf && d != DROP_rx_error)
+                dropped += kernel_drops(k, (enum drop_reason)d);
+        uint64_t queued = kernel_packets_queued(k);
+        SIM_ASSERTF(rx == tx + dropped + queued,
+                    "host %s: packets in (%llu) != forwarded (%llu) + dropped (%llu) + queued (%llu)",
+                    wh->hc->name, (unsigned long long)rx, (unsigned long long)tx,
+                    (unsigned long long)dropped, (unsigned long long)queued);
+        struct objcache_stats oc;
+        objcache_stats(k->k_mbufs, &oc);
+        SIM_ASSERTF(oc.in_use == posted + held + queued,
+                    "host %s: %llu mbufs in use, but %llu in RX rings + %llu in TX rings + %llu queued",
+                    wh->hc->name, (unsigned long long)oc.in_use, (unsigned long long)posted,
+                    (unsigned long long)held, (unsigned long long)queued);
+    }
+}
+
+void wstack_destroy(struct world_stacks *ws)
+{
+    if (!ws)
+        return;
+    for (size_t i = 0; i < ws->nh; i++) {
+        for (unsigned n = 0; n < ws->h[i].nnic; n++)
+            ix_detach(ws->h[i].sc[n]);
+        kernel_destroy(ws->h[i].k);
+        kern_host_destroy(ws->h[i].km);
+    }
+    free(ws->h);
+    free(ws);
+}
