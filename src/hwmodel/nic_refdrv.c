@@ -11,6 +11,7 @@
 #include "hwmodel/cache.h"
 #include "hwmodel/mem.h"
 #include "hwmodel/prot/nic_desc.h"
+#include "hwmodel/prot/nic_prog.h"
 #include "hwmodel/prot/nic_regs.h"
 #include "hwmodel/toeplitz.h"
 #include "sim/panic.h"
@@ -51,6 +52,7 @@ struct nic_refdrv {
     struct refdrv_vec vecs[64];
     struct refdrv_poller pollers[1024];
     uint16_t region_ring, region_buf;
+    struct nic_prog prog;
 };
 
 static bool is_igb(const struct nic_refdrv *d) { return nic_chip(d->n)->type == NIC_82576; }
@@ -69,6 +71,9 @@ static uint32_t rd(struct nic_refdrv *d, uint32_t reg)
         hw_mmio_read(d->h);
     return nic_read(d->n, reg);
 }
+
+static void prog_wr(void *ctx, uint32_t reg, uint32_t val) { wr(ctx, reg, val); }
+static uint32_t prog_rd(void *ctx, uint32_t reg) { return rd(ctx, reg); }
 
 /* Memory aligned for the chip; the original pointer is returned in *raw for freeing. */
 static void *alloc_aligned(struct nic_refdrv *d, size_t size, uint16_t region, void **raw)
@@ -98,131 +103,32 @@ static void init_rx_ring(struct nic_refdrv *d, unsigned q)
         r->ring[i].read.pkt_addr = pa_of(d, r->bufs[i]);
         r->ring[i].read.hdr_addr = 0; /* DD starts clear */
     }
-    uint64_t pa = pa_of(d, r->ring);
-    bool igb = is_igb(d);
-    uint32_t srrctl = (RX_BUF >> 10) | NIC_SRRCTL_DESCTYPE_ADV1;
-    /* DROP_EN with more than one ring: "drop frames rather than hang the RX MAC for all
-     * RX rings" (igb_init_rx_unit / ix_enable_rx_drop). */
-    if (d->plan.rx_rings > 1)
-        srrctl |= igb ? IGB_SRRCTL_DROP_EN : IX_SRRCTL_DROP_EN;
-    wr(d, igb ? IGB_RDBAL(q) : IX_RDBAL(q), (uint32_t)pa);
-    wr(d, igb ? IGB_RDBAH(q) : IX_RDBAH(q), (uint32_t)(pa >> 32));
-    wr(d, igb ? IGB_RDLEN(q) : IX_RDLEN(q), r->ndesc * 16);
-    wr(d, igb ? IGB_SRRCTL(q) : (q < 16 ? IX_SRRCTL_LO(q) : IX_SRRCTL_MID(q)), srrctl);
-    wr(d, igb ? IGB_RDH(q) : IX_RDH(q), 0);
-    wr(d, igb ? IGB_RXDCTL(q) : IX_RXDCTL(q), NIC_DCTL_ENABLE);
+    /* DROP_EN with more than one ring (igb_init_rx_unit / ix_enable_rx_drop) */
+    nic_prog_rx_ring(&d->prog, q, pa_of(d, r->ring), r->ndesc, RX_BUF, d->plan.rx_rings > 1);
 }
 
 static void init_tx_ring(struct nic_refdrv *d, unsigned q, uint32_t *wb)
 {
-    bool igb = is_igb(d);
     void *ring = alloc_aligned(d, d->p.tx_ring * 16, d->region_ring, &d->tx_mem[q]);
-    uint64_t pa = pa_of(d, ring), wpa = pa_of(d, wb + q);
-    wr(d, igb ? IGB_TDBAL(q) : IX_TDBAL(q), (uint32_t)pa);
-    wr(d, igb ? IGB_TDBAH(q) : IX_TDBAH(q), (uint32_t)(pa >> 32));
-    wr(d, igb ? IGB_TDLEN(q) : IX_TDLEN(q), d->p.tx_ring * 16);
-    wr(d, igb ? IGB_TDH(q) : IX_TDH(q), 0);
-    wr(d, igb ? IGB_TDT(q) : IX_TDT(q), 0);
-    wr(d, igb ? IGB_TDWBAL(q) : IX_TDWBAL(q), (uint32_t)wpa | NIC_TDWBAL_HEAD_WB);
-    wr(d, igb ? IGB_TDWBAH(q) : IX_TDWBAH(q), (uint32_t)(wpa >> 32));
-    wr(d, igb ? IGB_TXDCTL(q) : IX_TXDCTL(q), NIC_DCTL_ENABLE);
+    nic_prog_tx_ring(&d->prog, q, pa_of(d, ring), d->p.tx_ring, pa_of(d, wb + q));
 }
 
 static void init_rss(struct nic_refdrv *d)
 {
-    bool igb = is_igb(d);
     uint8_t key[TOEPLITZ_KEY_LEN];
     toeplitz_sym_key(0x6d, 0x5a, key, sizeof(key)); /* toeplitz_get_key() */
-    for (unsigned i = 0; i < 10; i++) /* RSSRK(i) = key[4i] | key[4i+1] << 8 | ... */
-        wr(d, igb ? IGB_RSSRK(i) : IX_RSSRK(i),
-           (uint32_t)key[4 * i] | (uint32_t)key[4 * i + 1] << 8 |
-               (uint32_t)key[4 * i + 2] << 16 | (uint32_t)key[4 * i + 3] << 24);
-    for (unsigned i = 0; i < 32; i++)
-        wr(d, igb ? IGB_RETA(i) : IX_RETA(i),
-           (uint32_t)d->plan.reta[4 * i] | (uint32_t)d->plan.reta[4 * i + 1] << 8 |
-               (uint32_t)d->plan.reta[4 * i + 2] << 16 | (uint32_t)d->plan.reta[4 * i + 3] << 24);
-    uint32_t mrqc = (igb ? NIC_MRQC_RSS_IGB : NIC_MRQC_RSS_IX) | NIC_MRQC_IPV4 | NIC_MRQC_IPV4_TCP;
-    wr(d, igb ? IGB_MRQC : IX_MRQC, d->plan.rx_rings > 1 ? mrqc : 0);
-    /* PCSD: the descriptor carries the RSS hash ("must be enabled for multiple queues") */
-    wr(d, igb ? IGB_RXCSUM : IX_RXCSUM, NIC_RXCSUM_PCSD | NIC_RXCSUM_IPOFL | NIC_RXCSUM_TUOFL);
+    nic_prog_rss(&d->prog, key, d->plan.reta, d->plan.rx_rings > 1);
 }
 
-/* Put queue q's RX (type 0) or TX (type 1) cause on vector/bit v (nic-reference 1.1). */
-static void set_ivar(struct nic_refdrv *d, unsigned q, int type, unsigned v)
-{
-    unsigned reg, shift;
-    if (is_igb(d)) {
-        reg = q & 7;
-        shift = (q < 8 ? 0 : 16) + 8 * (unsigned)type;
-    } else {
-        reg = q >> 1;
-        shift = 16 * (q & 1) + 8 * (unsigned)type;
-    }
-    uint32_t off = is_igb(d) ? IGB_IVAR0(reg) : IX_IVAR(reg);
-    uint32_t val = rd(d, off) & ~(0xffu << shift);
-    wr(d, off, val | (v | NIC_IVAR_VALID) << shift);
-}
-
-/* EITR for `rate` interrupts per second, as igb_set_eitr / ix_set_eitr compute it. */
-static uint32_t eitr_value(const struct nic_refdrv *d, uint32_t rate)
-{
-    if (rate == 0)
-        return 0;
-    if (is_igb(d)) {
-        uint32_t v = (1000000u / rate) << 2;
-        v = v < 4 ? 4 : v > IGB_EITR_INTERVAL ? IGB_EITR_INTERVAL : v;
-        return v | IGB_EITR_CNT_IGNR;
-    }
-    uint32_t v = (uint32_t)(UINT64_C(1000000000) / 256 / rate) & ~7u;
-    return v < 8 ? 8 : v > IX_EITR_INTERVAL ? IX_EITR_INTERVAL : v;
-}
+_Static_assert(NIC_MODE_MSIX == (int)NIC_PROG_MSIX && NIC_MODE_MSI == (int)NIC_PROG_MSI &&
+                   NIC_MODE_POLLING == (int)NIC_PROG_POLLING,
+               "nic_mode and nic_prog_intr agree");
 
 static void init_intr(struct nic_refdrv *d)
 {
-    bool igb = is_igb(d);
     const struct nic_plan *pl = &d->plan;
-    if (pl->mode == NIC_MODE_POLLING) {
-        wr(d, igb ? IGB_EIMC : IX_EIMC, 0xffffffffu);
-        if (!igb) {
-            wr(d, IX_EIMC_EX(0), 0xffffffffu);
-            wr(d, IX_EIMC_EX(1), 0xffffffffu);
-        }
-        return;
-    }
-    bool msix = pl->mode == NIC_MODE_MSIX;
-    wr(d, igb ? IGB_GPIE : IX_GPIE, msix ? NIC_GPIE_MSIX_MODE | NIC_GPIE_EIAME : 0);
-    for (unsigned i = 0; i < pl->rx_rings; i++)
-        set_ivar(d, i, 0, (unsigned)pl->rx_vec[i]);
-    for (unsigned j = 0; j < pl->tx_rings; j++)
-        set_ivar(d, j, 1, (unsigned)pl->tx_vec[j]);
-    if (msix && pl->sts_vec >= 0)
-        wr(d, igb ? IGB_IVAR_MISC : IX_IVAR_MISC, ((unsigned)pl->sts_vec | NIC_IVAR_VALID) << 8);
-    for (unsigned v = 0; v < pl->nvec; v++)
-        wr(d, igb ? IGB_EITR(v) : (v < 24 ? IX_EITR_LO(v) : IX_EITR_HI(v)),
-           eitr_value(d, pl->vec_rate[v]));
-    uint64_t mask = 0;
-    if (msix) {
-        for (unsigned v = 0; v < pl->nvec; v++)
-            mask |= UINT64_C(1) << v;
-    } else {
-        for (unsigned i = 0; i < pl->rx_rings; i++)
-            mask |= UINT64_C(1) << pl->rx_vec[i];
-        mask |= UINT64_C(1) << pl->tx_vec[0];
-    }
-    if (igb) {
-        wr(d, IGB_EIAC, msix ? (uint32_t)mask : 0);
-        wr(d, IGB_EIAM, (uint32_t)mask);
-        wr(d, IGB_EIMS, (uint32_t)mask);
-    } else if (msix) {
-        wr(d, IX_EIAC, 0xffffu);
-        wr(d, IX_EIAM_EX(0), 0xffffffffu);
-        wr(d, IX_EIAM_EX(1), 0xffffffffu);
-        wr(d, IX_EIMS_EX(0), (uint32_t)mask);
-        wr(d, IX_EIMS_EX(1), (uint32_t)(mask >> 32));
-    } else {
-        wr(d, IX_EIAM, 0xffffu);
-        wr(d, IX_EIMS, (uint32_t)mask);
-    }
+    nic_prog_intr(&d->prog, (enum nic_prog_intr)pl->mode, pl->rx_rings, pl->rx_vec,
+                  pl->tx_rings, pl->tx_vec, pl->nvec, pl->vec_rate);
 }
 
 /* ---- service ---- */
@@ -231,7 +137,6 @@ static void init_intr(struct nic_refdrv *d)
 static uint32_t rxeof(struct refdrv_rx *r, uint32_t budget)
 {
     struct nic_refdrv *d = r->d;
-    bool igb = is_igb(d);
     uint32_t n = 0;
     while (n < budget) {
         union nic_rx_desc *desc = &r->ring[r->next];
@@ -247,12 +152,12 @@ static uint32_t rxeof(struct refdrv_rx *r, uint32_t budget)
         r->next = (r->next + 1) % r->ndesc;
         n++;
         if (++r->pending >= WREG_NSEGS) { /* doorbell batching */
-            wr(d, igb ? IGB_RDT(r->q) : IX_RDT(r->q), done);
+            wr(d, nic_prog_rdt(&d->prog, r->q), done);
             r->pending = 0;
         }
     }
     if (r->pending && n < budget) { /* ring drained: hand back what is left */
-        wr(d, igb ? IGB_RDT(r->q) : IX_RDT(r->q), (r->next + r->ndesc - 1) % r->ndesc);
+        wr(d, nic_prog_rdt(&d->prog, r->q), (r->next + r->ndesc - 1) % r->ndesc);
         r->pending = 0;
     }
     return n;
@@ -266,11 +171,7 @@ static void msix_handler(void *arg, unsigned cpu)
     for (unsigned i = 0; i < d->plan.rx_rings; i++)
         if (d->plan.rx_vec[i] == (int)vh->v)
             rxeof(&d->rx[i], UINT32_MAX);
-    /* re-arm this vector (igb_msix_rx / ix_msix_rx) */
-    if (is_igb(d))
-        wr(d, IGB_EIMS, 1u << vh->v);
-    else
-        wr(d, IX_EIMS_EX(vh->v / 32), 1u << (vh->v % 32));
+    nic_prog_vec_enable(&d->prog, vh->v); /* re-arm (igb_msix_rx / ix_msix_rx) */
 }
 
 static void msi_handler(void *arg, unsigned cpu)
@@ -279,15 +180,12 @@ static void msi_handler(void *arg, unsigned cpu)
     struct nic_refdrv *d = arg;
     bool igb = is_igb(d);
     uint32_t eicr = rd(d, igb ? IGB_EICR : IX_EICR);
-    uint32_t mask = 0;
-    for (unsigned i = 0; i < d->plan.rx_rings; i++) {
-        uint32_t b = 1u << d->plan.rx_vec[i];
-        mask |= b;
-        if (eicr & b)
+    for (unsigned i = 0; i < d->plan.rx_rings; i++)
+        if (eicr & (1u << d->plan.rx_vec[i]))
             rxeof(&d->rx[i], UINT32_MAX);
-    }
-    mask |= 1u << d->plan.tx_vec[0];
-    wr(d, igb ? IGB_EIMS : IX_EIMS, mask);
+    wr(d, igb ? IGB_EIMS : IX_EIMS,
+       (uint32_t)nic_prog_intr_mask(NIC_PROG_MSI, 0, d->plan.rx_rings, d->plan.rx_vec,
+                                    d->plan.tx_vec[0]));
 }
 
 static void poller_main(void *arg)
@@ -348,7 +246,7 @@ struct nic_refdrv *nic_refdrv_create(struct nic *n, const struct nic_refdrv_para
     d->plan = *p->plan;
     d->region_ring = mem_region(d->mem, "nic.ring");
     d->region_buf = mem_region(d->mem, "nic.rxbuf");
-    bool igb = is_igb(d);
+    d->prog = (struct nic_prog){.igb = is_igb(d), .ctx = d, .wr = prog_wr, .rd = prog_rd};
     for (unsigned q = 0; q < d->plan.rx_rings; q++)
         init_rx_ring(d, q);
     d->tx_wb = mem_alloc(d->mem, 128 * sizeof(uint32_t), d->region_ring, 0);
@@ -358,11 +256,7 @@ struct nic_refdrv *nic_refdrv_create(struct nic *n, const struct nic_refdrv_para
     init_intr(d);
     if (p->service == NIC_SERVICE_DRAIN)
         start_service(d);
-    /* enable the receiver, then hand the rings to the chip (RDT = ndesc - 1) */
-    wr(d, igb ? IGB_RCTL : IX_RXCTRL, igb ? IGB_RCTL_EN : IX_RXCTRL_RXEN);
-    wr(d, igb ? IGB_TCTL : IX_DMATXCTL, igb ? IGB_TCTL_EN : IX_DMATXCTL_TE);
-    for (unsigned q = 0; q < d->plan.rx_rings; q++)
-        wr(d, igb ? IGB_RDT(q) : IX_RDT(q), d->rx[q].ndesc - 1);
+    nic_prog_start(&d->prog, d->plan.rx_rings, d->p.rx_ring);
     return d;
 }
 

@@ -4,6 +4,8 @@
 #include "metrics.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +49,16 @@ void rec_metric(struct run_record *r, const char *name, double value, const char
     xgrow((void **)&r->metrics, &r->metrics_cap, r->nmetrics + 1, sizeof(*r->metrics));
     r->metrics[r->nmetrics++] = (struct metric){xstrdup(name), value, xstrdup(unit ? unit : ""),
                                                 ci95};
+}
+
+void rec_metricf(struct run_record *r, const char *unit, double value, const char *fmt, ...)
+{
+    char name[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof(name), fmt, ap);
+    va_end(ap);
+    rec_metric(r, name, value, unit, NAN);
 }
 
 void rec_series(struct run_record *r, const char *name, sim_time_t t, double value)

@@ -63,6 +63,9 @@ void rec_fini(struct run_record *r);
 /* Add a metric; a name already present aborts (names must be unique within a run). */
 void rec_metric(struct run_record *r, const char *name, double value, const char *unit,
                 double ci95);
+/* The same without a confidence interval, the name built printf-style. */
+void rec_metricf(struct run_record *r, const char *unit, double value, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void rec_series(struct run_record *r, const char *name, sim_time_t t, double value);
 void rec_cpu_time(struct run_record *r, const char *host, int cpu, const char *category,
                   sim_time_t ps);

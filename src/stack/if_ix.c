@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hwmodel/prot/nic_desc.h"
+#include "hwmodel/prot/nic_prog.h"
 #include "hwmodel/prot/nic_regs.h"
 #include "hwmodel/toeplitz.h" /* key derivation only: pure computation */
 #include "prot/ether.h"
@@ -72,12 +73,15 @@ struct ix_softc {
     struct ix_vec vecs[64];
     struct ix_poller pollers[KERNEL_MAXCPU];
     struct ix_stats st;        /* [E] */
+    struct nic_prog prog;
 };
 
 static const struct if_ops ix_ops;
 
 static void wr(struct ix_softc *sc, uint32_t reg, uint32_t val) { kern_dev_write(sc->dev, reg, val); }
 static uint32_t rd(struct ix_softc *sc, uint32_t reg) { return kern_dev_read(sc->dev, reg); }
+static void prog_wr(void *ctx, uint32_t reg, uint32_t val) { wr(ctx, reg, val); }
+static uint32_t prog_rd(void *ctx, uint32_t reg) { return rd(ctx, reg); }
 
 static void *alloc_aligned(struct ix_softc *sc, size_t size, unsigned cpu, void **raw)
 {
@@ -113,17 +117,9 @@ static int init_rx_ring(struct ix_softc *sc, unsigned q)
         r->ring[i].read.pkt_addr = kern_paddr(k->k_mach, m->m_data);
         r->ring[i].read.hdr_addr = 0;
     }
-    uint64_t pa = kern_paddr(k->k_mach, r->ring);
-    bool igb = sc->igb;
-    uint32_t srrctl = (MCLBYTES >> 10) | NIC_SRRCTL_DESCTYPE_ADV1;
-    if (sc->a.rx_rings > 1) /* "drop rather than hang the RX MAC for all rings" */
-        srrctl |= igb ? IGB_SRRCTL_DROP_EN : IX_SRRCTL_DROP_EN;
-    wr(sc, igb ? IGB_RDBAL(q) : IX_RDBAL(q), (uint32_t)pa);
-    wr(sc, igb ? IGB_RDBAH(q) : IX_RDBAH(q), (uint32_t)(pa >> 32));
-    wr(sc, igb ? IGB_RDLEN(q) : IX_RDLEN(q), r->ndesc * 16);
-    wr(sc, igb ? IGB_SRRCTL(q) : (q < 16 ? IX_SRRCTL_LO(q) : IX_SRRCTL_MID(q)), srrctl);
-    wr(sc, igb ? IGB_RDH(q) : IX_RDH(q), 0);
-    wr(sc, igb ? IGB_RXDCTL(q) : IX_RXDCTL(q), NIC_DCTL_ENABLE);
+    /* DROP_EN with more than one ring, as igb_init_rx_unit / ix_enable_rx_drop do */
+    nic_prog_rx_ring(&sc->prog, q, kern_paddr(k->k_mach, r->ring), r->ndesc, MCLBYTES,
+                     sc->a.rx_rings > 1);
     return 0;
 }
 
@@ -131,7 +127,6 @@ static int init_tx_ring(struct ix_softc *sc, unsigned q)
 {
     struct ix_txr *t = &sc->tx[q];
     struct kern_machine *km = sc->k->k_mach;
-    bool igb = sc->igb;
     t->sc = sc;
     t->q = q;
     t->cpu = sc->a.tx_cpu[q];
@@ -142,117 +137,28 @@ static int init_tx_ring(struct ix_softc *sc, unsigned q)
     if (!t->ring || !t->mbufs)
         return -1;
     t->head_wb = &sc->tx_wb[q * 16]; /* one line each */
-    uint64_t pa = kern_paddr(km, t->ring), wpa = kern_paddr(km, t->head_wb);
-    wr(sc, igb ? IGB_TDBAL(q) : IX_TDBAL(q), (uint32_t)pa);
-    wr(sc, igb ? IGB_TDBAH(q) : IX_TDBAH(q), (uint32_t)(pa >> 32));
-    wr(sc, igb ? IGB_TDLEN(q) : IX_TDLEN(q), t->ndesc * 16);
-    wr(sc, igb ? IGB_TDH(q) : IX_TDH(q), 0);
-    wr(sc, igb ? IGB_TDT(q) : IX_TDT(q), 0);
-    wr(sc, igb ? IGB_TDWBAL(q) : IX_TDWBAL(q), (uint32_t)wpa | NIC_TDWBAL_HEAD_WB);
-    wr(sc, igb ? IGB_TDWBAH(q) : IX_TDWBAH(q), (uint32_t)(wpa >> 32));
-    wr(sc, igb ? IGB_TXDCTL(q) : IX_TXDCTL(q), NIC_DCTL_ENABLE);
+    nic_prog_tx_ring(&sc->prog, q, kern_paddr(km, t->ring), t->ndesc, kern_paddr(km, t->head_wb));
     return 0;
 }
 
 static void init_rss(struct ix_softc *sc)
 {
-    bool igb = sc->igb;
     uint8_t key[TOEPLITZ_KEY_LEN];
     if (sc->k->k_cfg.hash == HASH_TOEPLITZ)
         memcpy(key, toeplitz_ms_key, sizeof(key));
     else
         toeplitz_sym_key(0x6d, 0x5a, key, sizeof(key)); /* toeplitz_get_key() */
-    for (unsigned i = 0; i < 10; i++)
-        wr(sc, igb ? IGB_RSSRK(i) : IX_RSSRK(i),
-           (uint32_t)key[4 * i] | (uint32_t)key[4 * i + 1] << 8 |
-               (uint32_t)key[4 * i + 2] << 16 | (uint32_t)key[4 * i + 3] << 24);
-    for (unsigned i = 0; i < 32; i++)
-        wr(sc, igb ? IGB_RETA(i) : IX_RETA(i),
-           (uint32_t)sc->a.reta[4 * i] | (uint32_t)sc->a.reta[4 * i + 1] << 8 |
-               (uint32_t)sc->a.reta[4 * i + 2] << 16 | (uint32_t)sc->a.reta[4 * i + 3] << 24);
-    uint32_t mrqc = (igb ? NIC_MRQC_RSS_IGB : NIC_MRQC_RSS_IX) | NIC_MRQC_IPV4 | NIC_MRQC_IPV4_TCP;
-    wr(sc, igb ? IGB_MRQC : IX_MRQC, sc->a.rx_rings > 1 ? mrqc : 0);
-    wr(sc, igb ? IGB_RXCSUM : IX_RXCSUM, NIC_RXCSUM_PCSD | NIC_RXCSUM_IPOFL | NIC_RXCSUM_TUOFL);
+    nic_prog_rss(&sc->prog, key, sc->a.reta, sc->a.rx_rings > 1);
 }
 
-static void set_ivar(struct ix_softc *sc, unsigned q, int type, unsigned v)
-{
-    unsigned reg, shift;
-    if (sc->igb) {
-        reg = q & 7;
-        shift = (q < 8 ? 0 : 16) + 8 * (unsigned)type;
-    } else {
-        reg = q >> 1;
-        shift = 16 * (q & 1) + 8 * (unsigned)type;
-    }
-    uint32_t off = sc->igb ? IGB_IVAR0(reg) : IX_IVAR(reg);
-    uint32_t val = rd(sc, off) & ~(0xffu << shift);
-    wr(sc, off, val | (v | NIC_IVAR_VALID) << shift);
-}
-
-/* EITR for `rate` interrupts per second (igb_set_eitr / ix_set_eitr). */
-static uint32_t eitr_value(const struct ix_softc *sc, uint32_t rate)
-{
-    if (rate == 0)
-        return 0;
-    if (sc->igb) {
-        uint32_t v = (1000000u / rate) << 2;
-        v = v < 4 ? 4 : v > IGB_EITR_INTERVAL ? IGB_EITR_INTERVAL : v;
-        return v | IGB_EITR_CNT_IGNR;
-    }
-    uint32_t v = (uint32_t)(UINT64_C(1000000000) / 256 / rate) & ~7u;
-    return v < 8 ? 8 : v > IX_EITR_INTERVAL ? IX_EITR_INTERVAL : v;
-}
-
-static uint64_t intr_mask(const struct ix_softc *sc)
-{
-    uint64_t mask = 0;
-    if (sc->a.mode == IX_MODE_MSIX) {
-        for (unsigned v = 0; v < sc->a.nvec; v++)
-            mask |= UINT64_C(1) << v;
-    } else {
-        for (unsigned i = 0; i < sc->a.rx_rings; i++)
-            mask |= UINT64_C(1) << sc->a.rx_vec[i];
-        mask |= UINT64_C(1) << sc->a.tx_vec[0];
-    }
-    return mask;
-}
+_Static_assert(IX_MODE_MSIX == (int)NIC_PROG_MSIX && IX_MODE_MSI == (int)NIC_PROG_MSI &&
+                   IX_MODE_POLLING == (int)NIC_PROG_POLLING,
+               "ix_mode and nic_prog_intr agree");
 
 static void init_intr(struct ix_softc *sc)
 {
-    bool igb = sc->igb;
-    if (sc->a.mode == IX_MODE_POLLING) {
-        wr(sc, igb ? IGB_EIMC : IX_EIMC, 0xffffffffu);
-        if (!igb) {
-            wr(sc, IX_EIMC_EX(0), 0xffffffffu);
-            wr(sc, IX_EIMC_EX(1), 0xffffffffu);
-        }
-        return;
-    }
-    bool msix = sc->a.mode == IX_MODE_MSIX;
-    wr(sc, igb ? IGB_GPIE : IX_GPIE, msix ? NIC_GPIE_MSIX_MODE | NIC_GPIE_EIAME : 0);
-    for (unsigned i = 0; i < sc->a.rx_rings; i++)
-        set_ivar(sc, i, 0, (unsigned)sc->a.rx_vec[i]);
-    for (unsigned j = 0; j < sc->a.tx_rings; j++)
-        set_ivar(sc, j, 1, (unsigned)sc->a.tx_vec[j]);
-    for (unsigned v = 0; v < sc->a.nvec; v++)
-        wr(sc, igb ? IGB_EITR(v) : (v < 24 ? IX_EITR_LO(v) : IX_EITR_HI(v)),
-           eitr_value(sc, sc->a.vec_rate[v]));
-    uint64_t mask = intr_mask(sc);
-    if (igb) {
-        wr(sc, IGB_EIAC, msix ? (uint32_t)mask : 0);
-        wr(sc, IGB_EIAM, (uint32_t)mask);
-        wr(sc, IGB_EIMS, (uint32_t)mask);
-    } else if (msix) {
-        wr(sc, IX_EIAC, 0xffffu);
-        wr(sc, IX_EIAM_EX(0), 0xffffffffu);
-        wr(sc, IX_EIAM_EX(1), 0xffffffffu);
-        wr(sc, IX_EIMS_EX(0), (uint32_t)mask);
-        wr(sc, IX_EIMS_EX(1), (uint32_t)(mask >> 32));
-    } else {
-        wr(sc, IX_EIAM, 0xffffu);
-        wr(sc, IX_EIMS, (uint32_t)mask);
-    }
+    nic_prog_intr(&sc->prog, (enum nic_prog_intr)sc->a.mode, sc->a.rx_rings, sc->a.rx_vec,
+                  sc->a.tx_rings, sc->a.tx_vec, sc->a.nvec, sc->a.vec_rate);
 }
 
 /* ---- receive ---- */
@@ -354,13 +260,13 @@ uint32_t ix_rxeof(struct ix_softc *sc, unsigned q, uint32_t budget)
         r->next = (r->next + 1) % r->ndesc;
         n++;
         if (++r->pending >= RXWREG_NSEGS) {
-            wr(sc, sc->igb ? IGB_RDT(q) : IX_RDT(q), done);
+            wr(sc, nic_prog_rdt(&sc->prog, q), done);
             sc->st.rx_doorbells++;
             r->pending = 0;
         }
     }
     if (r->pending && n < budget) {
-        wr(sc, sc->igb ? IGB_RDT(q) : IX_RDT(q), (r->next + r->ndesc - 1) % r->ndesc);
+        wr(sc, nic_prog_rdt(&sc->prog, q), (r->next + r->ndesc - 1) % r->ndesc);
         sc->st.rx_doorbells++;
         r->pending = 0;
     }
@@ -393,7 +299,7 @@ static void ix_txeof(struct ix_txr *t)
 static void tx_doorbell(struct ix_txr *t)
 {
     struct ix_softc *sc = t->sc;
-    wr(sc, sc->igb ? IGB_TDT(t->q) : IX_TDT(t->q), t->next);
+    wr(sc, nic_prog_tdt(&sc->prog, t->q), t->next);
     sc->st.tx_doorbells++;
     t->pending = 0;
 }
@@ -473,10 +379,7 @@ static void msix_handler(void *arg)
     for (unsigned j = 0; j < sc->a.tx_rings; j++)
         if (sc->a.tx_vec[j] == (int)vh->v)
             tx_service(sc, j);
-    if (sc->igb)
-        wr(sc, IGB_EIMS, 1u << vh->v);
-    else
-        wr(sc, IX_EIMS_EX(vh->v / 32), 1u << (vh->v % 32));
+    nic_prog_vec_enable(&sc->prog, vh->v);
 }
 
 static void msi_handler(void *arg)
@@ -490,7 +393,8 @@ static void msi_handler(void *arg)
         if (eicr & (1u << sc->a.rx_vec[i]))
             ix_rxeof(sc, i, UINT32_MAX);
     tx_service(sc, 0);
-    wr(sc, igb ? IGB_EIMS : IX_EIMS, (uint32_t)intr_mask(sc));
+    wr(sc, igb ? IGB_EIMS : IX_EIMS,
+       (uint32_t)nic_prog_intr_mask(NIC_PROG_MSI, 0, sc->a.rx_rings, sc->a.rx_vec, sc->a.tx_vec[0]));
 }
 
 static void poller_main(void *arg)
@@ -551,6 +455,7 @@ struct ix_softc *ix_attach(struct kernel *k, struct kern_dev *dev, const struct 
     sc->dev = dev;
     sc->a = *a;
     sc->igb = strcmp(kern_dev_model(dev), "82576") == 0;
+    sc->prog = (struct nic_prog){.igb = sc->igb, .ctx = sc, .wr = prog_wr, .rd = prog_rd};
     sc->ifp = if_create(k, kern_dev_name(dev), a->mac, a->mtu, &ix_ops, sc);
     sc->tx_wb = kern_alloc(k->k_mach, 128 * 16 * sizeof(uint32_t), k->r_ring, 0);
     if (!sc->ifp || !sc->tx_wb)
@@ -567,11 +472,7 @@ struct ix_softc *ix_attach(struct kernel *k, struct kern_dev *dev, const struct 
     init_rss(sc);
     init_intr(sc);
     start_service(sc);
-    bool igb = sc->igb;
-    wr(sc, igb ? IGB_RCTL : IX_RXCTRL, igb ? IGB_RCTL_EN : IX_RXCTRL_RXEN);
-    wr(sc, igb ? IGB_TCTL : IX_DMATXCTL, igb ? IGB_TCTL_EN : IX_DMATXCTL_TE);
-    for (unsigned q = 0; q < a->rx_rings; q++)
-        wr(sc, igb ? IGB_RDT(q) : IX_RDT(q), sc->rx[q].ndesc - 1);
+    nic_prog_start(&sc->prog, a->rx_rings, a->rx_ndesc);
     return sc;
 fail:
     fprintf(stderr, "%s: %s: out of memory for rings or clusters (raise hosts.*.memory or "

@@ -244,18 +244,6 @@ bool world_run(struct world *w)
 
 /* ---- reporting ---- */
 
-static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
-{
-    char name[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof(name), fmt, ap);
-    va_end(ap);
-    rec_metric(rec, name, v, unit, NAN);
-}
 
 static void report_cpu_time(struct world *w, struct run_record *rec, sim_time_t t)
 {
@@ -280,14 +268,14 @@ static void report_links(struct world *w, struct run_record *rec, double secs)
             const struct link_stats *st = link_stats(w->links[i], s);
             if (!st->frames && !st->dropped)
                 continue;
-            metric(rec, "frames", (double)st->frames, "link.%s.%s.frames", name, dir[s]);
-            metric(rec, "frames", (double)st->delivered, "link.%s.%s.delivered", name, dir[s]);
-            metric(rec, "Mpps", secs > 0 ? (double)st->frames / secs / 1e6 : 0,
+            rec_metricf(rec, "frames", (double)st->frames, "link.%s.%s.frames", name, dir[s]);
+            rec_metricf(rec, "frames", (double)st->delivered, "link.%s.%s.delivered", name, dir[s]);
+            rec_metricf(rec, "Mpps", secs > 0 ? (double)st->frames / secs / 1e6 : 0,
                    "link.%s.%s.mpps", name, dir[s]);
-            metric(rec, "Gbps", secs > 0 ? (double)st->wire_bytes * 8 / secs / 1e9 : 0,
+            rec_metricf(rec, "Gbps", secs > 0 ? (double)st->wire_bytes * 8 / secs / 1e9 : 0,
                    "link.%s.%s.wire_gbps", name, dir[s]);
-            metric(rec, "frames", (double)st->dropped, "link.%s.%s.drop.queue", name, dir[s]);
-            metric(rec, "frames", (double)st->lost, "link.%s.%s.drop.lost", name, dir[s]);
+            rec_metricf(rec, "frames", (double)st->dropped, "link.%s.%s.drop.queue", name, dir[s]);
+            rec_metricf(rec, "frames", (double)st->lost, "link.%s.%s.drop.lost", name, dir[s]);
         }
     }
 }
@@ -299,26 +287,26 @@ static void report_nics(struct world *w, struct run_record *rec)
         const char *name = wn->cfg->name;
         struct nic_stats st;
         nic_stats_window(wn->nic, &st);
-        metric(rec, "rings", wn->plan.rx_rings, "nic.%s.rx.rings", name);
-        metric(rec, "vectors", wn->plan.nvec, "nic.%s.vectors", name);
-        metric(rec, "frames", (double)st.rx_frames, "nic.%s.rx.frames", name);
-        metric(rec, "frames", (double)st.rx_drop_no_desc, "nic.%s.drop.no_descriptor", name);
-        metric(rec, "frames", (double)st.rx_missed, "nic.%s.drop.missed", name);
-        metric(rec, "frames", (double)st.rx_drop_disabled, "nic.%s.drop.disabled", name);
-        metric(rec, "frames", (double)st.rx_drop_length, "nic.%s.drop.length", name);
-        metric(rec, "frames", (double)st.rx_bad_desc, "nic.%s.drop.bad_descriptor", name);
-        metric(rec, "frames", (double)st.tx_frames, "nic.%s.tx.frames", name);
-        metric(rec, "frames", (double)nic_frames_held(wn->nic), "nic.%s.held", name);
-        metric(rec, "interrupts", (double)st.interrupts, "nic.%s.interrupts", name);
+        rec_metricf(rec, "rings", wn->plan.rx_rings, "nic.%s.rx.rings", name);
+        rec_metricf(rec, "vectors", wn->plan.nvec, "nic.%s.vectors", name);
+        rec_metricf(rec, "frames", (double)st.rx_frames, "nic.%s.rx.frames", name);
+        rec_metricf(rec, "frames", (double)st.rx_drop_no_desc, "nic.%s.drop.no_descriptor", name);
+        rec_metricf(rec, "frames", (double)st.rx_missed, "nic.%s.drop.missed", name);
+        rec_metricf(rec, "frames", (double)st.rx_drop_disabled, "nic.%s.drop.disabled", name);
+        rec_metricf(rec, "frames", (double)st.rx_drop_length, "nic.%s.drop.length", name);
+        rec_metricf(rec, "frames", (double)st.rx_bad_desc, "nic.%s.drop.bad_descriptor", name);
+        rec_metricf(rec, "frames", (double)st.tx_frames, "nic.%s.tx.frames", name);
+        rec_metricf(rec, "frames", (double)nic_frames_held(wn->nic), "nic.%s.held", name);
+        rec_metricf(rec, "interrupts", (double)st.interrupts, "nic.%s.interrupts", name);
         for (unsigned q = 0; q < wn->plan.rx_rings; q++) {
-            metric(rec, "frames", (double)nic_rx_queue_frames(wn->nic, q), "nic.%s.rx.ring%u.frames",
+            rec_metricf(rec, "frames", (double)nic_rx_queue_frames(wn->nic, q), "nic.%s.rx.ring%u.frames",
                    name, q);
             if (wn->drv)
-                metric(rec, "frames", (double)nic_refdrv_rx(wn->drv, q),
+                rec_metricf(rec, "frames", (double)nic_refdrv_rx(wn->drv, q),
                        "nic.%s.driver.ring%u.frames", name, q);
         }
         for (unsigned v = 0; v < wn->plan.nvec; v++)
-            metric(rec, "interrupts", (double)nic_vector_interrupts(wn->nic, v),
+            rec_metricf(rec, "interrupts", (double)nic_vector_interrupts(wn->nic, v),
                    "nic.%s.vector%u.interrupts", name, v);
     }
 }
@@ -329,22 +317,22 @@ static void report_traffic(struct world *w, struct run_record *rec, double secs)
     for (size_t i = 0; i < c->ngenerators; i++) {
         const char *name = c->generators[i].name;
         uint64_t sent = pktgen_sent(w->gens[i]);
-        metric(rec, "frames", (double)sent, "gen.%s.sent", name);
-        metric(rec, "frames", (double)pktgen_refused(w->gens[i]), "gen.%s.refused", name);
-        metric(rec, "Mpps", secs > 0 ? (double)sent / secs / 1e6 : 0, "gen.%s.mpps", name);
+        rec_metricf(rec, "frames", (double)sent, "gen.%s.sent", name);
+        rec_metricf(rec, "frames", (double)pktgen_refused(w->gens[i]), "gen.%s.refused", name);
+        rec_metricf(rec, "Mpps", secs > 0 ? (double)sent / secs / 1e6 : 0, "gen.%s.mpps", name);
     }
     for (size_t i = 0; i < c->nsinks; i++) {
         const char *name = c->sinks[i].name;
         const struct sink_stats *st = sink_stats(w->sinks[i]);
-        metric(rec, "frames", (double)st->frames, "sink.%s.frames", name);
-        metric(rec, "Mpps", secs > 0 ? (double)st->frames / secs / 1e6 : 0, "sink.%s.mpps", name);
-        metric(rec, "frames", (double)st->bad, "sink.%s.bad", name);
-        metric(rec, "frames", (double)st->gaps, "sink.%s.gaps", name);
-        metric(rec, "frames", (double)st->reordered, "sink.%s.reordered", name);
+        rec_metricf(rec, "frames", (double)st->frames, "sink.%s.frames", name);
+        rec_metricf(rec, "Mpps", secs > 0 ? (double)st->frames / secs / 1e6 : 0, "sink.%s.mpps", name);
+        rec_metricf(rec, "frames", (double)st->bad, "sink.%s.bad", name);
+        rec_metricf(rec, "frames", (double)st->gaps, "sink.%s.gaps", name);
+        rec_metricf(rec, "frames", (double)st->reordered, "sink.%s.reordered", name);
         if (st->latency.n) {
-            metric(rec, "s", st->latency.mean, "sink.%s.latency.mean", name);
-            metric(rec, "s", st->lat_min, "sink.%s.latency.min", name);
-            metric(rec, "s", st->lat_max, "sink.%s.latency.max", name);
+            rec_metricf(rec, "s", st->latency.mean, "sink.%s.latency.mean", name);
+            rec_metricf(rec, "s", st->lat_min, "sink.%s.latency.min", name);
+            rec_metricf(rec, "s", st->lat_max, "sink.%s.latency.max", name);
         }
     }
 }
@@ -360,7 +348,7 @@ static void report_hosts(struct world *w, struct run_record *rec)
             for (unsigned b = 0; b < hw_ncpus(h); b++)
                 ipis += hw_ipi_count(h, a, b);
         if (ipis)
-            metric(rec, "IPIs", (double)ipis, "host.%s.ipi.sent", name);
+            rec_metricf(rec, "IPIs", (double)ipis, "host.%s.ipi.sent", name);
         struct cache_model *cm = hw_cache(h);
         if (!cm)
             continue;
@@ -370,13 +358,13 @@ static void report_hosts(struct world *w, struct run_record *rec)
                 lines[o] += cache_cpu_stats(cm, c)->lines[o];
         for (int o = 0; o < CACHE_NOUTCOMES; o++)
             if (lines[o])
-                metric(rec, "lines", (double)lines[o], "host.%s.cache.%s", name,
+                rec_metricf(rec, "lines", (double)lines[o], "host.%s.cache.%s", name,
                        cache_outcome_name((enum cache_outcome)o));
         struct mem_arena *m = hw_mem(h);
         for (uint16_t r = 0; r < mem_nregions(m); r++) {
             const struct cache_region_stats *rs = cache_region_stats(cm, r);
             if (rs && rs->transfers)
-                metric(rec, "lines", (double)rs->transfers, "host.%s.lines.transfers.%s", name,
+                rec_metricf(rec, "lines", (double)rs->transfers, "host.%s.lines.transfers.%s", name,
                        mem_region_name(m, r));
         }
     }

@@ -6,7 +6,6 @@
 #include "world/world_stack.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,18 +241,6 @@ void wstack_measure_start(struct world_stacks *ws)
     }
 }
 
-static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void metric(struct run_record *rec, const char *unit, double v, const char *fmt, ...)
-{
-    char name[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(name, sizeof(name), fmt, ap);
-    va_end(ap);
-    rec_metric(rec, name, v, unit, NAN);
-}
 
 static double per(double a, double b) { return b > 0 ? a / b : 0; }
 
@@ -282,22 +269,22 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
         ns.ipiq_avoided += s.ipiq_avoided - wh->ns0.ipiq_avoided;
         ns.wakeups += s.wakeups - wh->ns0.wakeups;
     }
-    metric(rec, "packets", (double)fwd, "fwd.packets");
-    metric(rec, "Mpps", secs > 0 ? (double)fwd / secs / 1e6 : 0, "fwd.mpps");
-    metric(rec, "packets", (double)rx, "fwd.received");
+    rec_metricf(rec, "packets", (double)fwd, "fwd.packets");
+    rec_metricf(rec, "Mpps", secs > 0 ? (double)fwd / secs / 1e6 : 0, "fwd.mpps");
+    rec_metricf(rec, "packets", (double)rx, "fwd.received");
     uint64_t dropped = 0;
     for (int d = 0; d < DROP_COUNT; d++) {
         dropped += drops[d];
-        metric(rec, "packets", (double)drops[d], "drop.%s", drop_reason_name((enum drop_reason)d));
+        rec_metricf(rec, "packets", (double)drops[d], "drop.%s", drop_reason_name((enum drop_reason)d));
     }
-    metric(rec, "packets", (double)dropped, "drop.total");
-    metric(rec, "IPIs/packet", per((double)ipis, (double)fwd), "ipi.per_packet");
-    metric(rec, "IPIs", (double)ipis, "ipi.sent");
-    metric(rec, "interrupts/packet", per((double)intr, (double)fwd), "intr.per_packet");
-    metric(rec, "messages/wakeup", per((double)ns.handled, (double)ns.batches), "netisr.batch");
-    metric(rec, "messages", (double)ns.remote_puts, "netisr.remote_puts");
-    metric(rec, "IPIs", (double)ns.ipiq_ipis, "netisr.ipiq_ipis");
-    metric(rec, "entries", (double)ns.ipiq_avoided, "netisr.ipiq_avoided");
+    rec_metricf(rec, "packets", (double)dropped, "drop.total");
+    rec_metricf(rec, "IPIs/packet", per((double)ipis, (double)fwd), "ipi.per_packet");
+    rec_metricf(rec, "IPIs", (double)ipis, "ipi.sent");
+    rec_metricf(rec, "interrupts/packet", per((double)intr, (double)fwd), "intr.per_packet");
+    rec_metricf(rec, "messages/wakeup", per((double)ns.handled, (double)ns.batches), "netisr.batch");
+    rec_metricf(rec, "messages", (double)ns.remote_puts, "netisr.remote_puts");
+    rec_metricf(rec, "IPIs", (double)ns.ipiq_ipis, "netisr.ipiq_ipis");
+    rec_metricf(rec, "entries", (double)ns.ipiq_avoided, "netisr.ipiq_avoided");
     for (size_t i = 0; i < ws->nh; i++) {
         struct hw_host *h = ws->h[i].hw;
         struct cache_model *cm = hw_cache(h);
@@ -310,10 +297,10 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
             if (!rs)
                 continue;
             all += rs->transfers;
-            metric(rec, "lines/packet", per((double)rs->transfers, (double)fwd),
+            rec_metricf(rec, "lines/packet", per((double)rs->transfers, (double)fwd),
                    "lines.transfers.%s", mem_region_name(m, r));
         }
-        metric(rec, "lines/packet", per((double)all, (double)fwd), "lines.transfers.total");
+        rec_metricf(rec, "lines/packet", per((double)all, (double)fwd), "lines.transfers.total");
     }
 }
 
