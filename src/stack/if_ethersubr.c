@@ -3,6 +3,8 @@
  * table. See ether.h.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hwmodel/toeplitz.h" /* pure computation shared with the NIC model: no machine state */
@@ -153,9 +155,9 @@ void ether_output(struct ifnet *ifp, struct mbuf *m, uint32_t nexthop)
         kernel_drop(k, m, DROP_no_arp);
         return;
     }
-    if (m_leadingspace(m) < ETHER_HDR_LEN) { /* our clusters always keep the 14 bytes */
-        kernel_drop(k, m, DROP_nombuf);
-        return;
+    if (m_leadingspace(m) < ETHER_HDR_LEN) { /* every forwarded packet arrived with one */
+        fprintf(stderr, "%s: ether_output: no room for the Ethernet header\n", k->k_name);
+        abort();
     }
     m->m_data -= ETHER_HDR_LEN;
     m->m_len += ETHER_HDR_LEN;

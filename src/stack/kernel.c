@@ -150,7 +150,6 @@ void kernel_check(struct kernel *k)
     unsigned ntables = k->k_cfg.routes == ROUTES_PERCPU ? k->k_ncpus : 1;
     for (unsigned c = 0; c < ntables; c++)
         rt_check(k->k_rt[c]);
-    (void)count_packets;
 }
 
 uint64_t kernel_packets_queued(const struct kernel *k)

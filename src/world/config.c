@@ -177,7 +177,7 @@ static const struct param_def nic_params[] = {
             "2017 (if_ring_count2)"},
     {.key = "service", .type = PT_ENUM, .offset = NICF(service), .def = "drain",
      .choices = nic_service_names,
-     .doc = "until the stack's drivers exist: drain (the reference driver takes and recycles "
+     .doc = "hosts without the stack: drain (the reference driver takes and recycles "
             "received descriptors) or none (nobody does; rings fill)"},
     {.key = "pollhz", .type = PT_UINT, .offset = NICF(pollhz), .def = "6000", .min = 1,
      .max = 30000, .unit = "Hz", .doc = "polling frequency (DragonFly IFPOLL_FREQ_DEFAULT)"},

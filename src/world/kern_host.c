@@ -18,6 +18,7 @@
 struct kern_dev {
     struct kern_machine *km;
     struct nic *nic;
+    unsigned socket;
     char name[32];
 };
 
@@ -72,12 +73,13 @@ void kern_host_destroy(struct kern_machine *km)
     free(km);
 }
 
-struct kern_dev *kern_host_add_dev(struct kern_machine *km, struct nic *n)
+struct kern_dev *kern_host_add_dev(struct kern_machine *km, struct nic *n, unsigned socket)
 {
     SIM_ASSERT(km->ndevs < 8);
     struct kern_dev *d = &km->devs[km->ndevs++];
     d->km = km;
     d->nic = n;
+    d->socket = socket;
     snprintf(d->name, sizeof(d->name), "%s", nic_name(n));
     return d;
 }
@@ -191,7 +193,7 @@ struct kern_dev *kern_dev_find(struct kern_machine *km, const char *name)
 
 const char *kern_dev_name(const struct kern_dev *d) { return d->name; }
 const char *kern_dev_model(const struct kern_dev *d) { return nic_chip(d->nic)->name; }
-unsigned kern_dev_socket(const struct kern_dev *d) { (void)d; return 0; }
+unsigned kern_dev_socket(const struct kern_dev *d) { return d->socket; }
 
 uint32_t kern_dev_read(struct kern_dev *d, uint32_t reg)
 {

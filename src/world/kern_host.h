@@ -13,7 +13,8 @@ struct nic;
 
 struct kern_machine *kern_host_create(struct hw_host *h, const uint64_t op_cycles[KOP_COUNT]);
 void kern_host_destroy(struct kern_machine *km);
-/* Make a NIC of the host visible to its kernel as a device. */
-struct kern_dev *kern_host_add_dev(struct kern_machine *km, struct nic *n);
+/* Make a NIC of the host visible to its kernel as a device; `socket` is where its PCIe
+ * root port is (nics.<n>.socket). */
+struct kern_dev *kern_host_add_dev(struct kern_machine *km, struct nic *n, unsigned socket);
 
 #endif

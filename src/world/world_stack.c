@@ -106,7 +106,7 @@ bool wstack_take_nic(struct world_stacks *ws, const struct nic_cfg *nc, struct n
     if (!wh)
         return false;
     SIM_ASSERT(wh->nnic < WS_MAXNIC);
-    struct kern_dev *dev = kern_host_add_dev(wh->km, n);
+    struct kern_dev *dev = kern_host_add_dev(wh->km, n, (unsigned)nc->socket);
     struct ix_attach_args a = {.mode = (enum ix_mode)pl->mode, .rx_rings = pl->rx_rings,
                                .tx_rings = pl->tx_rings, .nvec = pl->nvec};
     memcpy(a.rx_cpu, pl->rx_cpu, sizeof(a.rx_cpu));
