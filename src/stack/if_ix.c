@@ -513,3 +513,4 @@ void ix_stats(const struct ix_softc *sc, struct ix_stats *out)
 void *ix_rx_desc(struct ix_softc *sc, unsigned q, unsigned i) { return &sc->rx[q].ring[i]; }
 void *ix_rx_buf(struct ix_softc *sc, unsigned q, unsigned i) { return sc->rx[q].mbufs[i]->m_data; }
 unsigned ix_rx_next(const struct ix_softc *sc, unsigned q) { return sc->rx[q].next; }
+void *ix_tx_desc(struct ix_softc *sc, unsigned q, unsigned i) { return &sc->tx[q].ring[i]; }

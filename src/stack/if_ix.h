@@ -72,5 +72,7 @@ uint32_t ix_rxeof(struct ix_softc *sc, unsigned q, uint32_t budget);
 void *ix_rx_desc(struct ix_softc *sc, unsigned q, unsigned i);
 void *ix_rx_buf(struct ix_softc *sc, unsigned q, unsigned i);
 unsigned ix_rx_next(const struct ix_softc *sc, unsigned q);
+/* TX descriptor i of ring q (tests read what the driver posted). */
+void *ix_tx_desc(struct ix_softc *sc, unsigned q, unsigned i);
 
 #endif

@@ -360,6 +360,29 @@ static bool port_prepare_sleep(struct kernel *k, struct nport *p)
     return empty;
 }
 
+/* Handle up to netisr_batch messages of port p, then, if there were any, run the rollups
+ * (netmsg_service_loop's inner loop). Returns the messages handled. */
+static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
+{
+    struct kernel *k = ni->k;
+    struct kern_machine *km = k->k_mach;
+    uint64_t n = 0;
+    struct netmsg *nm;
+    while (n < k->k_cfg.netisr_batch && (nm = port_get(k, p)) != NULL) {
+        kern_charge_op(km, KOP_netisr_msg, 1);
+        nm->nm_flags &= ~NMF_QUEUED;
+        ni->st.handled++;
+        nm->nm_dispatch(nm);
+        n++;
+    }
+    if (n) {
+        ni->st.batches++;
+        for (unsigned r = 0; r < ni->nrollup; r++)
+            ni->rollup[r].fn(k, p->cpu, ni->rollup[r].arg);
+    }
+    return n;
+}
+
 static void netisr_main(void *arg)
 {
     struct nport *p = arg;
@@ -367,21 +390,8 @@ static void netisr_main(void *arg)
     struct kernel *k = ni->k;
     struct kern_machine *km = k->k_mach;
     for (;;) {
-        uint64_t n = 0;
-        struct netmsg *nm;
-        while (n < k->k_cfg.netisr_batch && (nm = port_get(k, p)) != NULL) {
-            kern_charge_op(km, KOP_netisr_msg, 1);
-            nm->nm_flags &= ~NMF_QUEUED;
-            ni->st.handled++;
-            nm->nm_dispatch(nm);
-            n++;
-        }
-        if (n) {
-            ni->st.batches++;
-            for (unsigned r = 0; r < ni->nrollup; r++)
-                ni->rollup[r].fn(k, p->cpu, ni->rollup[r].arg);
+        if (netisr_batch(ni, p))
             continue;
-        }
         if (!port_prepare_sleep(k, p))
             continue;
         kern_sync(km); /* the sleep interlock: nothing runs between here and kern_sleep */
@@ -391,6 +401,19 @@ static void netisr_main(void *arg)
         }
         kern_sleep(km, p, 0);
     }
+}
+
+uint64_t netisr_handle_queued(struct kernel *k, unsigned cpu)
+{
+    struct netisr *ni = k->k_netisr;
+    uint64_t total = 0, n;
+    do {
+        n = 0;
+        for (unsigned t = 0; t < ni->nthreads; t++)
+            n += netisr_batch(ni, ni->cpu[cpu]->port[t]);
+        total += n;
+    } while (n);
+    return total;
 }
 
 void netisr_start(struct kernel *k)

@@ -33,6 +33,10 @@ struct netisr *netisr_create(struct kernel *k);
 void netisr_start(struct kernel *k);
 void netisr_destroy(struct kernel *k);
 
+/* Handle, on the calling CPU, every message queued on `cpu`'s ports, with the rollups, as
+ * its netisr threads would: for unit tests and the fuzz target, which run no threads.
+ * Returns the messages handled. */
+uint64_t netisr_handle_queued(struct kernel *k, unsigned cpu);
 /* Asynchronous send of nm to `thread` on `cpu` (lwkt_sendmsg / lwkt_sendmsg_oncpu). (thread) */
 void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum netisr_thread t);
 /* Run fn(k, arg) on `cpu`'s interrupt thread through the IPI queues (lwkt_send_ipiq);

@@ -73,6 +73,7 @@ struct kern_dev {
 
 struct kern_machine {
     unsigned ncpus, curcpu;
+    unsigned crit;   /* critical-section depth */
     kern_time_t now; /* picoseconds */
     struct fake_kern_stats st;
     uint64_t op_count[KOP_COUNT];
@@ -255,6 +256,18 @@ void kern_touch(struct kern_machine *km, const void *p, size_t len, enum kern_ac
 }
 
 void kern_sync(struct kern_machine *km) { km->st.syncs++; }
+
+/* No interrupts on the fake machine: only the nesting is checked. */
+void kern_crit_enter(struct kern_machine *km) { km->crit++; }
+
+void kern_crit_exit(struct kern_machine *km)
+{
+    if (km->crit == 0)
+        fk_die("kern_crit_exit without kern_crit_enter");
+    km->crit--;
+}
+
+unsigned fake_kern_crit_depth(const struct kern_machine *km) { return km->crit; }
 
 /* ---- memory ---- */
 

@@ -64,6 +64,8 @@ void fake_kern_destroy(struct kern_machine *km);
 
 /* The CPU kern_curcpu reports from now on (cpu < ncpus). */
 void fake_kern_set_cpu(struct kern_machine *km, unsigned cpu);
+/* Critical-section depth now (0 between operations: nothing left a section open). */
+unsigned fake_kern_crit_depth(const struct kern_machine *km);
 
 uint64_t fake_kern_cycles(const struct kern_machine *km);  /* all cycles charged */
 uint64_t fake_kern_touches(const struct kern_machine *km); /* kern_touch calls */
