@@ -25,3 +25,16 @@ echo "== priced memory touch, coherence model (best of 3, ns per touch)"
 for i in 1 2 3; do "$B/bench/bench_cache"; done | best 3 min
 echo "== one frame through the NIC model (best of 3, host ns per frame)"
 for i in 1 2 3; do "$B/bench/bench_frame"; done | best 2 min
+echo "== forwarding lesson, 20 ms simulated at full load (best of 3, forwarded packets per wall second)"
+for q in 0s 1us; do
+    for i in 1 2 3; do
+        "$B/mpstack" run scenarios/lessons/forwarding.yaml --set outputs.store=false \
+            --set sim.duration=20ms --set sim.quantum=$q --json | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+m = j["metrics"]
+print("%.0f packets/s  quantum %s: %d forwarded in %.2f s wall, %.1f events/packet, %.2f Mpps simulated" % (
+    m["fwd.packets"] / j["wall_seconds"], sys.argv[1], m["fwd.packets"], j["wall_seconds"],
+    j["events"] / m["fwd.packets"], m["fwd.mpps"]))' $q
+    done | sort -n | tail -1
+done

@@ -331,11 +331,16 @@ static void ix_encap(struct ix_txr *t, struct mbuf *m)
         tx_doorbell(t);
 }
 
-/* ix_start: on the subqueue's CPU, which owns TX ring sq->index. */
+/* ix_start: on the subqueue's CPU, which owns TX ring sq->index. The ring is touched by
+ * that CPU's netisr (rollup), its interrupt thread (TX completion, start requests from other
+ * CPUs) and its poller: a critical section keeps them apart, as the ring's serializer does
+ * in DragonFly. */
 static void ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
 {
     struct ix_softc *sc = ifp->if_softc;
     struct ix_txr *t = &sc->tx[sq->index % sc->a.tx_rings];
+    struct kern_machine *km = sc->k->k_mach;
+    kern_crit_enter(km);
     for (;;) {
         if (t->avail < 2) {
             ix_txeof(t);
@@ -351,6 +356,7 @@ static void ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
     }
     if (t->pending)
         tx_doorbell(t);
+    kern_crit_exit(km);
 }
 
 static const struct if_ops ix_ops = {.if_start = ix_start};
@@ -359,10 +365,13 @@ static const struct if_ops ix_ops = {.if_start = ix_start};
 static void tx_service(struct ix_softc *sc, unsigned j)
 {
     struct ix_txr *t = &sc->tx[j];
+    struct kern_machine *km = sc->k->k_mach;
+    kern_crit_enter(km);
     ix_txeof(t);
     struct ifaltq_subque *sq = sc->ifp->if_snd[j];
     if (sq && sq->len)
         ix_start(sc->ifp, sq);
+    kern_crit_exit(km);
 }
 
 /* ---- interrupts and polling ---- */

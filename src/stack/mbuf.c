@@ -156,7 +156,9 @@ static void oc_depot_put(struct objcache *oc, struct oc_cpu *pc)
     oc->depot_puts++;
 }
 
-struct mbuf *m_getcl(struct kernel *k)
+/* The per-CPU stack is shared by the CPU's threads and its interrupt thread: as
+ * DragonFly's objcache does, work on it inside a critical section. */
+static struct mbuf *m_getcl_crit(struct kernel *k)
 {
     struct kern_machine *km = k->k_mach;
     struct objcache *oc = k->k_mbufs;
@@ -193,6 +195,14 @@ struct mbuf *m_getcl(struct kernel *k)
     return m;
 }
 
+struct mbuf *m_getcl(struct kernel *k)
+{
+    kern_crit_enter(k->k_mach);
+    struct mbuf *m = m_getcl_crit(k);
+    kern_crit_exit(k->k_mach);
+    return m;
+}
+
 static void m_free1(struct kernel *k, struct mbuf *m)
 {
     struct kern_machine *km = k->k_mach;
@@ -206,12 +216,14 @@ static void m_free1(struct kernel *k, struct mbuf *m)
     kern_charge_op(km, KOP_mbuf_free, 1);
     kern_touch(km, &m->m_flags, sizeof(m->m_flags), KT_WRITE);
     m->m_where = MW_FREE;
+    kern_crit_enter(km);
     kern_touch(km, &pc->n, sizeof(pc->n), KT_WRITE);
     if (pc->n >= 2 * oc->magazine)
         oc_depot_put(oc, pc);
     kern_touch(km, &pc->stack[pc->n], sizeof(*pc->stack), KT_WRITE);
     pc->stack[pc->n++] = m;
     oc->in_use--;
+    kern_crit_exit(km);
 }
 
 void m_freem(struct kernel *k, struct mbuf *m)
