@@ -9,7 +9,7 @@
 BUILD ?= build
 ASAN  ?= build/asan
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
-DEFAULT_SCENARIO ?= scenarios/validation/mm1.yaml
+DEFAULT_SCENARIO ?= scenarios/lessons/forwarding.yaml
 
 .PHONY: all deps build asan run test bench docs clean
 
@@ -27,7 +27,7 @@ asan: deps
 	cmake --build $(ASAN) -j $(JOBS)
 
 run: build
-	$(BUILD)/mpstack run $(DEFAULT_SCENARIO)
+	$(BUILD)/mpstack compare $(DEFAULT_SCENARIO)
 
 test: build asan
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

@@ -19,6 +19,7 @@
 #define EXIT_INTERRUPTED 130
 
 int cmd_run(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_params(int argc, char **argv);

@@ -1,7 +1,9 @@
 /*
- * cmd_run.c - `mpstack run` and `mpstack validate`.
+ * cmd_run.c - `mpstack run`, `mpstack compare` and `mpstack validate`.
  */
 #include <getopt.h>
+#include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -36,6 +38,18 @@ static const char validate_usage[] =
     "Load a scenario with its includes and overrides, check every key, and print the\n"
     "resolved parameters. Exits 0 if it is valid, 2 (with file:line:column messages) if not.\n";
 
+static const char compare_usage[] =
+    "usage: mpstack compare FILE [--set key=value]... [--seed N] [--db PATH] [--json] [--quiet]\n"
+    "\n"
+    "Run every variant of the scenario's compare: block (the scenario with that variant's\n"
+    "overrides), store each as a run tagged with its variant name, and print the block's\n"
+    "metrics side by side, one column per variant. --set applies to every variant and wins\n"
+    "over the variant's own overrides. Options as for `mpstack run`.\n"
+    "\n"
+    "All variants are checked before any runs; a mistake is reported as file:line:column\n"
+    "and exits with status 2. Ctrl-C stops the current variant: the variants already run\n"
+    "stay stored (status 130).\n";
+
 struct run_opts {
     const char *file;
     const char **sets;
@@ -59,7 +73,7 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
         {"db", required_argument, NULL, 'd'},  {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},     {NULL, 0, NULL, 0},
     };
-    const char *cmd = is_run ? "run" : "validate";
+    const char *cmd = is_run ? (strcmp(argv[0], "compare") == 0 ? "compare" : "run") : "validate";
     const char *seed = NULL, *db = NULL;
     optind = 1;
     opterr = 0;
@@ -113,12 +127,12 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
     return 0;
 }
 
-static struct scenario *load(const struct run_opts *o)
+static struct scenario *load_variant(const struct run_opts *o, const char *variant)
 {
     struct diag d;
     diag_init(&d);
     struct scenario_opts so = {.path = o->file, .sets = o->sets, .nsets = o->nsets,
-                               .scenario_dir = config_scenario_dir()};
+                               .scenario_dir = config_scenario_dir(), .variant = variant};
     struct scenario *sc = scenario_load(&config_schema, &so, &d);
     if (!sc) {
         diag_print(&d, stderr);
@@ -129,6 +143,8 @@ static struct scenario *load(const struct run_opts *o)
     return sc;
 }
 
+static struct scenario *load(const struct run_opts *o) { return load_variant(o, NULL); }
+
 /* Parse the command line and load its scenario: 0 with *sc set, or an exit status. */
 static int prepare(int argc, char **argv, bool is_run, struct run_opts *o, struct scenario **sc)
 {
@@ -138,6 +154,20 @@ static int prepare(int argc, char **argv, bool is_run, struct run_opts *o, struc
         return rc;
     *sc = load(o);
     return *sc ? 0 : EXIT_USAGE;
+}
+
+/* The run's results database when outputs.store is set: 0, or 1 after saying why. */
+static int open_results(const struct config *cfg, struct results_db **db)
+{
+    *db = NULL;
+    if (!cfg->outputs.store)
+        return 0;
+    char err[1024];
+    *db = results_open(cfg->outputs.db, err, sizeof(err));
+    if (*db)
+        return 0;
+    fprintf(stderr, "mpstack: %s: %s\n", cfg->outputs.db, err);
+    return 1;
 }
 
 static void opts_free(struct run_opts *o)
@@ -166,7 +196,10 @@ static bool simulate(const struct scenario *sc, const struct run_opts *o, struct
 {
     utc_now(rec->started_at, sizeof(rec->started_at));
     struct world *w = world_create(sc);
-    struct progress *p = progress_start(world_sim(w), sc->name, world_end(w), !o->quiet);
+    const struct config *cfg = sc->cfg;
+    char label[256];
+    snprintf(label, sizeof(label), "%s%s%s", sc->name, cfg->variant[0] ? " " : "", cfg->variant);
+    struct progress *p = progress_start(world_sim(w), label, world_end(w), !o->quiet);
     double t0 = wall_now();
     bool done = world_run(w);
     rec->wall_seconds = wall_now() - t0;
@@ -187,14 +220,8 @@ int cmd_run(int argc, char **argv)
     int rc = prepare(argc, argv, true, &o, &sc);
     struct results_db *db = NULL;
     const struct config *cfg = sc ? sc->cfg : NULL;
-    if (!rc && cfg->outputs.store) {
-        char err[1024];
-        db = results_open(cfg->outputs.db, err, sizeof(err));
-        if (!db) {
-            fprintf(stderr, "mpstack: %s: %s\n", cfg->outputs.db, err);
-            rc = 1;
-        }
-    }
+    if (!rc)
+        rc = open_results(cfg, &db);
     if (!rc) {
         struct run_record rec;
         rec_init(&rec);
@@ -245,6 +272,145 @@ int cmd_validate(int argc, char **argv)
         }
     }
     scenario_free(sc);
+    opts_free(&o);
+    return rc;
+}
+
+/* ---- compare ---- */
+
+struct compare_col {
+    const char *name;
+    struct run_record rec;
+    int64_t run_id;
+    bool done;
+};
+
+static void compare_table(FILE *out, const struct scenario *base, struct compare_col *cols,
+                          size_t n, const char *db)
+{
+    fprintf(out, "\n%s: %zu variants", base->name, n);
+    if (db)
+        fprintf(out, " (stored in %s)", db);
+    fprintf(out, "\n\n%-28s", "metric");
+    for (size_t c = 0; c < n; c++)
+        fprintf(out, " %14.14s", cols[c].name);
+    fprintf(out, "  unit\n%-28s", "run");
+    for (size_t c = 0; c < n; c++)
+        fprintf(out, " %14lld", (long long)cols[c].run_id);
+    fputc('\n', out);
+    for (size_t i = 0; i < base->ncompare_metrics; i++) {
+        const char *name = base->compare_metrics[i];
+        const char *unit = "";
+        fprintf(out, "%-28s", name);
+        for (size_t c = 0; c < n; c++) {
+            const struct metric *m = cols[c].done ? rec_find_metric(&cols[c].rec, name) : NULL;
+            if (m) {
+                unit = m->unit;
+                fprintf(out, " %14.5g", m->value);
+            } else {
+                fprintf(out, " %14s", "-");
+            }
+        }
+        fprintf(out, "  %s\n", unit);
+    }
+}
+
+static int compare_json(FILE *out, const struct scenario *base, struct compare_col *cols, size_t n)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "scenario", json_string(base->name));
+    json_t *names = json_array();
+    for (size_t i = 0; i < base->ncompare_metrics; i++)
+        json_array_append_new(names, json_string(base->compare_metrics[i]));
+    json_object_set_new(o, "metrics", names);
+    json_t *vs = json_array();
+    for (size_t c = 0; c < n; c++) {
+        json_t *v = json_object();
+        json_object_set_new(v, "variant", json_string(cols[c].name));
+        json_object_set_new(v, "run_id", cols[c].run_id >= 0 ? json_integer(cols[c].run_id)
+                                                              : json_null());
+        json_object_set_new(v, "seed", json_integer((json_int_t)cols[c].rec.seed));
+        json_t *m = json_object();
+        for (size_t i = 0; i < cols[c].rec.nmetrics; i++) {
+            const struct metric *x = &cols[c].rec.metrics[i];
+            json_object_set_new(m, x->name, isnan(x->value) || isinf(x->value)
+                                                ? json_null() : json_real(x->value));
+        }
+        json_object_set_new(v, "values", m);
+        json_array_append_new(vs, v);
+    }
+    json_object_set_new(o, "variants", vs);
+    int rc = json_dumpf(o, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+    fputc('\n', out);
+    json_decref(o);
+    return rc == 0 ? 0 : 1;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        fputs(compare_usage, stdout);
+        return 0;
+    }
+    struct run_opts o = {0};
+    struct scenario *base;
+    int rc = prepare(argc, argv, true, &o, &base);
+    if (rc) {
+        opts_free(&o);
+        return rc;
+    }
+    if (!base->nvariants || !base->ncompare_metrics) {
+        fprintf(stderr, "mpstack compare: %s has no compare: block with metrics: and variants: "
+                        "(see docs/scenarios.md)\n", o.file);
+        scenario_free(base);
+        opts_free(&o);
+        return EXIT_USAGE;
+    }
+    /* Check every variant before running any. */
+    size_t n = base->nvariants;
+    struct scenario **scs = xcalloc(n, sizeof(*scs));
+    for (size_t i = 0; i < n; i++)
+        if (!(scs[i] = load_variant(&o, base->variants[i].name)))
+            rc = EXIT_USAGE;
+    const struct config *cfg = base->cfg;
+    struct results_db *db = NULL;
+    if (!rc)
+        rc = open_results(cfg, &db);
+    struct compare_col *cols = xcalloc(n, sizeof(*cols));
+    size_t ran = 0;
+    for (size_t i = 0; i < n && !rc; i++, ran++) {
+        struct compare_col *c = &cols[i];
+        c->name = base->variants[i].name;
+        c->run_id = -1;
+        rec_init(&c->rec);
+        if (!simulate(scs[i], &o, &c->rec)) {
+            fprintf(stderr, "mpstack: interrupted in variant %s; the %zu variant%s before it %s "
+                            "stored\n", c->name, i, i == 1 ? "" : "s", i == 1 ? "is" : "are");
+            rc = EXIT_INTERRUPTED;
+            ran++;
+            break;
+        }
+        if (db) {
+            char err[1024];
+            if (results_store(db, &c->rec, scs[i], &c->run_id, err, sizeof(err))) {
+                fprintf(stderr, "mpstack: %s: %s\n", cfg->outputs.db, err);
+                rc = 1;
+            }
+        }
+        c->done = true;
+    }
+    if (!rc && o.json)
+        rc = compare_json(stdout, base, cols, n);
+    else if (!rc && !o.quiet)
+        compare_table(stdout, base, cols, n, db ? cfg->outputs.db : NULL);
+    for (size_t i = 0; i < ran; i++)
+        rec_fini(&cols[i].rec);
+    free(cols);
+    for (size_t i = 0; i < n; i++)
+        scenario_free(scs[i]);
+    free(scs);
+    results_close(db);
+    scenario_free(base);
     opts_free(&o);
     return rc;
 }

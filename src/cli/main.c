@@ -14,6 +14,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  run FILE        run a scenario, store it in the results database, print a summary\n"
+    "  compare FILE    run each variant of the scenario's compare: block, print them side by side\n"
     "  validate FILE   check a scenario (and its includes and --set overrides) without running\n"
     "  list            the shipped scenarios and presets, one line each\n"
     "  params          every scenario parameter with type, default and meaning\n"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "run") == 0)
         return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)

@@ -145,5 +145,8 @@ struct nic_plan {
 
 void nic_plan_dragonfly(const struct nic_chip *chip, unsigned ncpus, enum nic_mode mode,
                         bool pow2, struct nic_plan *out);
+/* The same with at most rx_max RX rings (0: no cap), as the rxr tunables set. */
+void nic_plan_dragonfly_rx(const struct nic_chip *chip, unsigned ncpus, unsigned rx_max,
+                           enum nic_mode mode, bool pow2, struct nic_plan *out);
 
 #endif

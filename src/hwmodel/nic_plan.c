@@ -15,6 +15,7 @@
  *  - Polling: interrupts off; each ring is polled from the netisr of its CPU.
  *  - Interrupt rates: igb 6000/s for RX vectors and MSI, 4000/s for TX-only vectors;
  *    ix 8000/s and 6000/s.
+ *  - The rxr tunables (hw.igb.rxr, hw.ix.rxr) cap the RX rings further (rx_max; 0: no cap).
  *  - Ring i runs on CPU i (if_ringmap places rings on consecutive CPUs from 0).
  */
 #include <stdio.h>
@@ -36,18 +37,19 @@ static unsigned pow2_floor(unsigned x)
 
 static unsigned ring_count(unsigned n, bool pow2) { return pow2 ? pow2_floor(n) : n; }
 
-static void plan_polling(const struct nic_chip *chip, unsigned ncpus, bool pow2,
+static void plan_polling(const struct nic_chip *chip, unsigned ncpus, unsigned rx_max, bool pow2,
                          struct nic_plan *p)
 {
-    p->rx_rings = ring_count(min_u(chip->rss_queues, ncpus), pow2);
+    p->rx_rings = ring_count(min_u(min_u(chip->rss_queues, ncpus), rx_max), pow2);
     p->tx_rings = ring_count(min_u(chip->max_txrings_df, ncpus), pow2);
     for (unsigned i = 0; i < 128; i++)
         p->rx_vec[i] = p->tx_vec[i] = -1;
 }
 
-static void plan_msi(const struct nic_chip *chip, unsigned ncpus, struct nic_plan *p)
+static void plan_msi(const struct nic_chip *chip, unsigned ncpus, unsigned rx_max,
+                     struct nic_plan *p)
 {
-    p->rx_rings = ncpus >= 2 ? 2 : 1;
+    p->rx_rings = ncpus >= 2 && rx_max >= 2 ? 2 : 1;
     p->tx_rings = 1;
     p->nvec = 1;
     p->tx_vec[0] = 0;              /* EICR bits, all on message 0 */
@@ -57,10 +59,11 @@ static void plan_msi(const struct nic_chip *chip, unsigned ncpus, struct nic_pla
     p->vec_rate[0] = chip->rate_msi;
 }
 
-static void plan_msix(const struct nic_chip *chip, unsigned ncpus, bool pow2, struct nic_plan *p)
+static void plan_msix(const struct nic_chip *chip, unsigned ncpus, unsigned rx_max, bool pow2,
+                      struct nic_plan *p)
 {
     unsigned usable = chip->msix_vectors - 1; /* one kept for link status */
-    unsigned rx = ring_count(min_u(min_u(chip->rss_queues, usable), ncpus), pow2);
+    unsigned rx = ring_count(min_u(min_u(min_u(chip->rss_queues, usable), ncpus), rx_max), pow2);
     unsigned tx = ring_count(min_u(chip->max_txrings_df, ncpus), pow2);
     /* TX rings beyond the RX rings need vectors of their own */
     while (tx > rx && tx > usable)
@@ -92,16 +95,24 @@ static void plan_msix(const struct nic_chip *chip, unsigned ncpus, bool pow2, st
 void nic_plan_dragonfly(const struct nic_chip *chip, unsigned ncpus, enum nic_mode mode,
                         bool pow2, struct nic_plan *out)
 {
+    nic_plan_dragonfly_rx(chip, ncpus, 0, mode, pow2, out);
+}
+
+void nic_plan_dragonfly_rx(const struct nic_chip *chip, unsigned ncpus, unsigned rx_max,
+                           enum nic_mode mode, bool pow2, struct nic_plan *out)
+{
     SIM_ASSERT(ncpus >= 1);
+    if (rx_max == 0)
+        rx_max = ~0u;
     memset(out, 0, sizeof(*out));
     out->mode = mode;
     out->sts_vec = -1;
     if (mode == NIC_MODE_POLLING)
-        plan_polling(chip, ncpus, pow2, out);
+        plan_polling(chip, ncpus, rx_max, pow2, out);
     else if (mode == NIC_MODE_MSI)
-        plan_msi(chip, ncpus, out);
+        plan_msi(chip, ncpus, rx_max, out);
     else
-        plan_msix(chip, ncpus, pow2, out);
+        plan_msix(chip, ncpus, rx_max, pow2, out);
     for (unsigned i = 0; i < out->rx_rings; i++)
         out->rx_cpu[i] = i % ncpus;
     for (unsigned j = 0; j < out->tx_rings; j++)

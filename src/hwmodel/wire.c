@@ -263,6 +263,12 @@ bool link_busy(const struct link *l, int side)
 }
 const struct link_stats *link_stats(const struct link *l, int side) { return &l->dir[side].st; }
 
+void link_measure_start(struct link *l)
+{
+    for (int s = 0; s < 2; s++)
+        memset(&l->dir[s].st, 0, sizeof(l->dir[s].st));
+}
+
 size_t link_frames_held(const struct link *l)
 {
     size_t n = 0;

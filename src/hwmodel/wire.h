@@ -95,6 +95,8 @@ size_t link_queued(const struct link *l, int side);
 bool link_busy(const struct link *l, int side);
 
 const struct link_stats *link_stats(const struct link *l, int side);
+/* Start of measurement: the counters above start again from zero. */
+void link_measure_start(struct link *l);
 
 /* Frames held by the link (queued or in flight), for the world's frame accounting. */
 size_t link_frames_held(const struct link *l);

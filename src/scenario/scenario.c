@@ -280,6 +280,48 @@ static struct ynode *load_file(struct loader *L, const char *path, const struct 
 
 /* ---- --set ---- */
 
+/* Set root's dotted `key` to the scalar `value` (an override): sections on the way are
+ * made as needed. `what` names the source in messages ("--set", "compare variant x"). */
+static void set_path(struct loader *L, struct ynode *root, const char *key_in, const char *value,
+                     const struct ymark *km, const struct ymark *vm, const char *what)
+{
+    if (strcmp(key_in, "include") == 0 || strcmp(key_in, "compare") == 0) {
+        diag_add(L->d, km, "%s: %s: cannot be overridden; list presets in the scenario's "
+                           "include: and variants under compare:", what, key_in);
+        return;
+    }
+    size_t kl = strlen(key_in);
+    if (kl == 0 || strstr(key_in, "..") || key_in[kl - 1] == '.' || key_in[0] == '.') {
+        diag_add(L->d, km, "%s: malformed key '%s'", what, key_in);
+        return;
+    }
+    char *key = xstrdup(key_in);
+    struct ynode *node = root;
+    char *save = NULL, *seg = strtok_r(key, ".", &save);
+    char walked[512] = "";
+    while (seg) {
+        char *next = strtok_r(NULL, ".", &save);
+        size_t wl = strlen(walked);
+        snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl ? "." : "", seg);
+        if (!next) {
+            ytree_set(node, seg, km, ytree_new_scalar(vm, value));
+            break;
+        }
+        struct ynode *child = ytree_get(node, seg);
+        if (!child || (child->kind == Y_SCALAR && child->is_null)) {
+            ytree_set(node, seg, km, ytree_new_map(km));
+            child = ytree_get(node, seg);
+        } else if (child->kind != Y_MAP) {
+            diag_add(L->d, km, "%s %s=%s: '%s' is a value, not a section", what, key_in, value,
+                     walked);
+            break;
+        }
+        node = child;
+        seg = next;
+    }
+    free(key);
+}
+
 static void apply_sets(struct loader *L, struct ynode *root)
 {
     const char *file = srcpool_intern(&L->sc->pool, "--set");
@@ -294,39 +336,135 @@ static void apply_sets(struct loader *L, struct ynode *root)
         char *key = xstrdup(s);
         key[eq - s] = 0;
         struct ymark vm = {file, (int)i + 1, (int)(eq - s) + 2};
-        if (strcmp(key, "include") == 0) {
-            diag_add(L->d, &km, "include: cannot be changed with --set; list presets in the "
-                                "scenario's include:");
-            free(key);
-            continue;
-        }
-        struct ynode *node = root;
-        char *save = NULL, *seg = strtok_r(key, ".", &save);
-        bool ok = true;
-        char walked[512] = "";
-        while (seg && ok) {
-            char *next = strtok_r(NULL, ".", &save);
-            size_t wl = strlen(walked);
-            snprintf(walked + wl, sizeof(walked) - wl, "%s%s", wl ? "." : "", seg);
-            if (!next) {
-                ytree_set(node, seg, &km, ytree_new_scalar(&vm, eq + 1));
-                break;
-            }
-            struct ynode *child = ytree_get(node, seg);
-            if (!child || (child->kind == Y_SCALAR && child->is_null)) {
-                ytree_set(node, seg, &km, ytree_new_map(&km));
-                child = ytree_get(node, seg);
-            } else if (child->kind != Y_MAP) {
-                diag_add(L->d, &km, "--set %s: '%s' is a value, not a section", s, walked);
-                ok = false;
-            }
-            node = child;
-            seg = next;
-        }
-        if (ok && (key[0] == 0 || strstr(s, "..") || s[eq - s - 1] == '.' || s[0] == '.'))
-            diag_add(L->d, &km, "--set: malformed key '%.*s'", (int)(eq - s), s);
+        set_path(L, root, key, eq + 1, &km, &vm, "--set");
         free(key);
     }
+}
+
+/* ---- compare: variants ---- */
+
+static void variant_add_set(struct variant *v, const char *key, const char *value,
+                            const struct ymark *km, const struct ymark *vm)
+{
+    size_t n = v->nsets + 1;
+    v->keys = xrealloc(v->keys, n * sizeof(*v->keys));
+    v->values = xrealloc(v->values, n * sizeof(*v->values));
+    v->key_marks = xrealloc(v->key_marks, n * sizeof(*v->key_marks));
+    v->value_marks = xrealloc(v->value_marks, n * sizeof(*v->value_marks));
+    v->keys[v->nsets] = xstrdup(key);
+    v->values[v->nsets] = xstrdup(value);
+    v->key_marks[v->nsets] = *km;
+    v->value_marks[v->nsets] = *vm;
+    v->nsets = n;
+}
+
+static bool valid_instance_name(const char *s);
+
+/* Take the `compare:` block out of the merged tree into sc->variants / compare_metrics. */
+static void take_compare(struct loader *L, struct ynode *root)
+{
+    const struct ymark *at = NULL;
+    long idx = ytree_find(root, "compare");
+    if (idx < 0)
+        return;
+    at = &root->key_marks[idx];
+    struct ymark cmark = *at;
+    struct ynode *c = ytree_take(root, "compare");
+    struct scenario *sc = L->sc;
+    if (c->kind != Y_MAP) {
+        diag_add(L->d, &cmark, "compare: expected a section with metrics: and variants:, got %s",
+                 ytree_kind_name(c->kind));
+        ytree_free(c);
+        return;
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        const char *k = c->keys[i];
+        struct ynode *it = c->items[i];
+        if (strcmp(k, "metrics") == 0) {
+            if (it->kind != Y_SEQ || it->n == 0) {
+                diag_add(L->d, &c->key_marks[i], "compare.metrics: expected a list of metric "
+                                                 "names (e.g. [fwd.mpps, drop.total])");
+                continue;
+            }
+            for (size_t j = 0; j < it->n; j++) {
+                if (it->items[j]->kind != Y_SCALAR || it->items[j]->is_null) {
+                    diag_add(L->d, &it->items[j]->mark, "compare.metrics: each entry is a "
+                                                        "metric name");
+                    continue;
+                }
+                sc->compare_metrics = xrealloc(sc->compare_metrics, (sc->ncompare_metrics + 1) *
+                                                                        sizeof(char *));
+                sc->compare_metrics[sc->ncompare_metrics++] = xstrdup(it->items[j]->str);
+            }
+        } else if (strcmp(k, "variants") == 0) {
+            if (it->kind != Y_MAP || it->n == 0) {
+                diag_add(L->d, &c->key_marks[i], "compare.variants: expected a section of "
+                                                 "NAME: {key: value, ...} entries");
+                continue;
+            }
+            for (size_t j = 0; j < it->n; j++) {
+                const char *name = it->keys[j];
+                struct ynode *vn = it->items[j];
+                if (!valid_instance_name(name)) {
+                    diag_add(L->d, &it->key_marks[j], "compare.variants: '%s' is not a valid "
+                             "name (letters, digits, '_' and '-')", name);
+                    continue;
+                }
+                if (!(vn->kind == Y_MAP || (vn->kind == Y_SCALAR && vn->is_null))) {
+                    diag_add(L->d, &vn->mark, "compare.variants.%s: expected a section of "
+                             "overrides (key: value) or nothing, got %s", name,
+                             ytree_kind_name(vn->kind));
+                    continue;
+                }
+                sc->variants = xrealloc(sc->variants, (sc->nvariants + 1) * sizeof(*sc->variants));
+                struct variant *v = &sc->variants[sc->nvariants++];
+                memset(v, 0, sizeof(*v));
+                v->name = xstrdup(name);
+                v->mark = it->key_marks[j];
+                for (size_t e = 0; vn->kind == Y_MAP && e < vn->n; e++) {
+                    struct ynode *val = vn->items[e];
+                    if (val->kind != Y_SCALAR) {
+                        diag_add(L->d, &val->mark, "compare.variants.%s.%s: expected a value, "
+                                 "got %s", name, vn->keys[e], ytree_kind_name(val->kind));
+                        continue;
+                    }
+                    variant_add_set(v, vn->keys[e], val->is_null ? "" : val->str,
+                                    &vn->key_marks[e], &val->mark);
+                }
+            }
+        } else {
+            diag_add(L->d, &c->key_marks[i], "unknown key '%s' in compare; valid keys: metrics, "
+                                             "variants", k);
+        }
+    }
+    if (!sc->nvariants && diag_count(L->d) == 0)
+        diag_add(L->d, &cmark, "compare: no variants given");
+    ytree_free(c);
+}
+
+static void apply_variant(struct loader *L, struct ynode *root)
+{
+    const struct scenario *sc = L->sc;
+    const struct variant *v = NULL;
+    for (size_t i = 0; i < sc->nvariants && !v; i++)
+        if (strcmp(sc->variants[i].name, L->o->variant) == 0)
+            v = &sc->variants[i];
+    if (!v) {
+        char list[1024] = "";
+        for (size_t i = 0; i < sc->nvariants; i++) {
+            size_t l = strlen(list);
+            snprintf(list + l, sizeof(list) - l, "%s%s", i ? ", " : "", sc->variants[i].name);
+        }
+        diag_add(L->d, &L->file_mark, "no compare variant '%s' in this scenario; %s%s",
+                 L->o->variant, sc->nvariants ? "valid: " : "it has no compare: block",
+                 list);
+        return;
+    }
+    char what[160];
+    snprintf(what, sizeof(what), "compare.variants.%s", v->name);
+    for (size_t i = 0; i < v->nsets; i++)
+        set_path(L, root, v->keys[i], v->values[i], &v->key_marks[i], &v->value_marks[i], what);
+    set_path(L, root, "variant", v->name, &v->mark, &v->mark, what);
 }
 
 /* ---- binding ---- */
@@ -567,6 +705,7 @@ static void bind_root(struct loader *L, const struct ynode *root)
     struct names allowed = {.n = 0};
     add_param_names(&allowed, s->params, s->nparams);
     names_add(&allowed, "include");
+    names_add(&allowed, "compare");
     for (size_t i = 0; i < s->nsections; i++)
         names_add(&allowed, s->sections[i].key);
     check_keys(L, root, &allowed, "the scenario");
@@ -675,6 +814,9 @@ struct scenario *scenario_load(const struct schema *schema, const struct scenari
     size_t before = diag_count(d);
     struct ynode *root = load_file(&L, o->path, NULL);
     if (root) {
+        take_compare(&L, root);
+        if (o->variant && diag_count(d) == before)
+            apply_variant(&L, root);
         apply_sets(&L, root);
         if (diag_count(d) == before) {
             bind_root(&L, root);
@@ -704,6 +846,22 @@ void scenario_free(struct scenario *sc)
     for (size_t i = 0; i < sc->nallocs; i++)
         free(sc->allocs[i]);
     free(sc->allocs);
+    for (size_t i = 0; i < sc->nvariants; i++) {
+        struct variant *v = &sc->variants[i];
+        for (size_t j = 0; j < v->nsets; j++) {
+            free(v->keys[j]);
+            free(v->values[j]);
+        }
+        free(v->keys);
+        free(v->values);
+        free(v->key_marks);
+        free(v->value_marks);
+        free(v->name);
+    }
+    free(sc->variants);
+    for (size_t i = 0; i < sc->ncompare_metrics; i++)
+        free(sc->compare_metrics[i]);
+    free(sc->compare_metrics);
     free(sc->cfg);
     free(sc->path);
     free(sc->name);

@@ -25,6 +25,16 @@ struct param_value {
     struct ymark mark;           /* where it was set; mark.file NULL for a default */
 };
 
+/* One column of a `compare:` block: a name and the overrides that make it (applied after
+ * the file's own keys and before --set). */
+struct variant {
+    char *name;
+    struct ymark mark;
+    size_t nsets;
+    char **keys, **values;
+    struct ymark *key_marks, *value_marks;
+};
+
 struct scenario {
     char *path;                  /* as given */
     char *name;                  /* e.g. "validation/mm1" (relative to the scenario dir) */
@@ -36,6 +46,11 @@ struct scenario {
     struct ymark file_mark;      /* line 1 of the scenario file */
     void **allocs;               /* everything bound that must be freed */
     size_t nallocs, allocs_cap;
+    /* compare: { metrics: [...], variants: { NAME: { key: value, ... }, ... } } */
+    struct variant *variants;
+    size_t nvariants;
+    char **compare_metrics;
+    size_t ncompare_metrics;
 };
 
 struct scenario_opts {
@@ -43,6 +58,8 @@ struct scenario_opts {
     const char *const *sets;     /* "path.to.key=value", in order */
     size_t nsets;
     const char *scenario_dir;    /* where presets/ lives */
+    const char *variant;         /* apply this compare: variant's overrides (NULL: none); the
+                                    schema must have a root text parameter "variant" */
 };
 
 /* Returns NULL if any mistake was found (all of them are in d). */

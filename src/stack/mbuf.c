@@ -41,6 +41,11 @@ struct objcache {
 
 static struct mbuf *oc_make(struct objcache *oc, unsigned cpu);
 
+uint64_t objcache_pool_bytes(uint64_t limit)
+{
+    return limit * (sizeof(struct mbuf) + MCLBYTES + sizeof(struct mbuf *));
+}
+
 struct objcache *objcache_create(struct kernel *k, uint64_t limit, uint64_t magazine)
 {
     struct kern_machine *km = k->k_mach;

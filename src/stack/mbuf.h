@@ -80,6 +80,8 @@ struct objcache_stats {
 };
 
 struct objcache *objcache_create(struct kernel *k, uint64_t limit, uint64_t magazine);
+/* Host memory a pool of `limit` mbuf + cluster pairs takes (for the scenario's sizing check). */
+uint64_t objcache_pool_bytes(uint64_t limit);
 void objcache_destroy(struct kernel *k, struct objcache *oc);
 void objcache_stats(const struct objcache *oc, struct objcache_stats *out);
 /* Invariant: per-CPU stacks + depot + in_use == total; every cached mbuf is MW_FREE. */

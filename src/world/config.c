@@ -16,6 +16,7 @@
 #include "scenario/scenario.h"
 #include "sim/evq.h"
 #include "sim/panic.h"
+#include "stack/mbuf.h"
 
 const char *const config_sched_names[] = {"lwkt", NULL};
 /* In enum evq_kind order. */
@@ -24,6 +25,9 @@ static const char *const evq_names[] = {"heap", "calendar", "radix", NULL};
 static const struct param_def root_params[] = {
     {.key = "description", .type = PT_STRING, .offset = offsetof(struct config, description),
      .def = "", .doc = "one line saying what the scenario shows (listed by `mpstack list`)"},
+    {.key = "variant", .type = PT_STRING, .offset = offsetof(struct config, variant),
+     .def = "", .doc = "which of the scenario's compare: variants this run is (set by `mpstack "
+                       "compare`; empty: the scenario as written)"},
 };
 
 #define SIMF(f) offsetof(struct sim_cfg, f)
@@ -172,6 +176,9 @@ static const struct param_def nic_params[] = {
                                    "512, ix 1024)"},
     {.key = "tx_ring", .type = PT_UINT, .offset = NICF(tx_ring), .def = "0", .max = 4096,
      .unit = "descriptors", .doc = "TX descriptors per ring; 0: the driver's default (1024)"},
+    {.key = "rx_rings", .type = PT_UINT, .offset = NICF(rx_rings), .def = "0", .max = 128,
+     .unit = "rings", .doc = "at most this many RX rings (DragonFly's hw.ix.rxr / hw.igb.rxr "
+                             "tunables); 0: as many as the chip, vectors and CPUs allow"},
     {.key = "ring_pow2", .type = PT_BOOL, .offset = NICF(ring_pow2), .def = "true",
      .doc = "round ring counts down to a power of two, as DragonFly's drivers did until "
             "2017 (if_ring_count2)"},
@@ -453,6 +460,18 @@ static void check_stack(const struct scenario *sc, struct diag *d)
         if (n->peer[0] && config_parse_prefix(n->peer, &a, NULL))
             diag_add(d, mark_of(sc, "nics", n->name, "peer"),
                      "nics.%s.peer: '%s' is not an IPv4 address (e.g. 10.1.0.2)", n->name, n->peer);
+    }
+    for (size_t i = 0; i < c->nhosts; i++) {
+        const struct host_cfg *h = &c->hosts[i];
+        uint64_t need = objcache_pool_bytes(c->kernel.nmbclusters);
+        /* The pool is made at boot; leave a quarter of the memory for everything else. */
+        if (h->stack && need > h->memory / 4 * 3)
+            diag_add(d, scenario_mark(sc, "kernel.nmbclusters"),
+                     "kernel.nmbclusters: %llu mbuf + cluster pairs take %llu MiB, more than "
+                     "three quarters of hosts.%s.memory (%llu MiB); lower it or raise the memory",
+                     (unsigned long long)c->kernel.nmbclusters,
+                     (unsigned long long)(need >> 20), h->name,
+                     (unsigned long long)(h->memory >> 20));
     }
     for (size_t i = 0; i < c->nroutes; i++) {
         const struct route_cfg *r = &c->routes[i];

@@ -62,6 +62,7 @@ struct nic_cfg {
     uint64_t socket;
     int mode;                /* enum nic_mode */
     uint64_t rx_ring, tx_ring; /* 0: the driver's default */
+    uint64_t rx_rings;       /* cap on RX rings (hw.ix.rxr); 0: none */
     bool ring_pow2;
     int service;             /* enum nic_service */
     uint64_t pollhz, poll_burst;
@@ -92,6 +93,7 @@ struct outputs_cfg {
 
 struct config {
     char *description;
+    char *variant;           /* compare: variant of this run, "" for none */
     struct sim_cfg sim;
     struct hw_profile *profiles;
     size_t nprofiles;

@@ -87,6 +87,8 @@ static void measure_start(struct sim *sim, void *arg)
     for (size_t i = 0; i < w->nhosts; i++)
         if (hw_cache(w->hosts[i].hw))
             cache_reset_stats(hw_cache(w->hosts[i].hw));
+    for (size_t i = 0; i < c->nlinks; i++)
+        link_measure_start(w->links[i]);
     for (size_t i = 0; i < c->nnics; i++) {
         nic_measure_start(w->nics[i].nic);
         if (w->nics[i].drv)
@@ -147,8 +149,8 @@ static void build_devices(struct world *w)
         wn->cfg = nc;
         wn->nic = nic_create(w->sim, &w->pool, &np);
         nic_attach(wn->nic, link_named(w, nc->link), (int)nc->side);
-        nic_plan_dragonfly(chip, (unsigned)h->ncpus, (enum nic_mode)nc->mode, nc->ring_pow2,
-                           &wn->plan);
+        nic_plan_dragonfly_rx(chip, (unsigned)h->ncpus, (unsigned)nc->rx_rings,
+                              (enum nic_mode)nc->mode, nc->ring_pow2, &wn->plan);
         if (wstack_take_nic(w->stacks, nc, wn->nic, &wn->plan))
             continue; /* the stack's own driver runs it */
         struct nic_refdrv_params dp = {

@@ -285,6 +285,27 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
     rec_metricf(rec, "messages", (double)ns.remote_puts, "netisr.remote_puts");
     rec_metricf(rec, "IPIs", (double)ns.ipiq_ipis, "netisr.ipiq_ipis");
     rec_metricf(rec, "entries", (double)ns.ipiq_avoided, "netisr.ipiq_avoided");
+    /* Where the mbufs are when measurement ends (gauges, summed over stack hosts). */
+    uint64_t in_use = 0, posted = 0, held = 0, queued = 0, limit = 0;
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct ws_host *wh = &ws->h[i];
+        struct objcache_stats oc;
+        objcache_stats(wh->k->k_mbufs, &oc);
+        in_use += oc.in_use;
+        limit += wh->k->k_cfg.nmbclusters;
+        for (unsigned n = 0; n < wh->nnic; n++) {
+            struct ix_stats st;
+            ix_stats(wh->sc[n], &st);
+            posted += st.mbufs_rx;
+            held += st.mbufs_tx;
+        }
+        queued += kernel_packets_queued(wh->k);
+    }
+    rec_metricf(rec, "mbufs", (double)limit, "mbuf.limit");
+    rec_metricf(rec, "mbufs", (double)in_use, "mbuf.in_use");
+    rec_metricf(rec, "mbufs", (double)posted, "mbuf.rx_rings");
+    rec_metricf(rec, "mbufs", (double)held, "mbuf.tx_rings");
+    rec_metricf(rec, "mbufs", (double)queued, "mbuf.queued");
     for (size_t i = 0; i < ws->nh; i++) {
         struct hw_host *h = ws->h[i].hw;
         struct cache_model *cm = hw_cache(h);
