@@ -37,6 +37,8 @@ struct ifnet *if_create(struct kernel *k, const char *name, const uint8_t mac[6]
     return ifp;
 }
 
+static void ifsq_start_handler(struct netmsg *nm);
+
 void if_attach_subq(struct ifnet *ifp, unsigned ntx, const unsigned *cpu_of, uint32_t maxlen)
 {
     struct kernel *k = ifp->if_kernel;
@@ -50,6 +52,13 @@ void if_attach_subq(struct ifnet *ifp, unsigned ntx, const unsigned *cpu_of, uin
         sq->index = i;
         sq->ifp = ifp;
         sq->maxlen = maxlen;
+        sq->start_msg.nm.nm_dispatch = ifsq_start_handler;
+        sq->start_msg.nm.nm_flags = NMF_CONTROL;
+        sq->start_msg.sq = sq;
+        sq->stage = kern_alloc(k->k_mach, sizeof(struct ifsq_stage) * k->k_ncpus, k->r_ifq,
+                               cpu_of[i]);
+        if (!sq->stage)
+            abort();
         ifp->if_snd[i] = sq;
     }
     ifp->if_snd_cnt = ntx;
@@ -57,8 +66,10 @@ void if_attach_subq(struct ifnet *ifp, unsigned ntx, const unsigned *cpu_of, uin
 
 void if_destroy(struct kernel *k, struct ifnet *ifp)
 {
-    for (unsigned i = 0; i < ifp->if_snd_cnt; i++)
+    for (unsigned i = 0; i < ifp->if_snd_cnt; i++) {
+        kern_free(k->k_mach, ifp->if_snd[i]->stage);
         kern_free(k->k_mach, ifp->if_snd[i]); /* queued mbufs go with the object cache */
+    }
     kern_free(k->k_mach, ifp->if_arp);
     kern_free(k->k_mach, ifp->if_data_pcpu);
     kern_free(k->k_mach, ifp);
@@ -137,20 +148,78 @@ const struct arp_entry *arp_lookup(struct ifnet *ifp, uint32_t addr)
 
 /* ---- send queues ---- */
 
-static void ifsq_start(struct ifnet *ifp, struct ifaltq_subque *sq)
+/* ifsq_ifstart_need_schedule: after a start, keep the interlock (and hand the start to the
+ * owner) only if the ring can take more and packets wait; otherwise release it. */
+static bool ifsq_need_schedule(struct kern_machine *km, struct ifaltq_subque *sq, bool running)
 {
-    ifp->if_ops->if_start(ifp, sq);
+    spin_lock(km, &sq->lock);
+    kern_touch(km, &sq->len, sizeof(sq->len) + sizeof(sq->maxlen) + sizeof(sq->started),
+               KT_WRITE);
+    bool need = running && sq->len > 0;
+    if (!need)
+        sq->started = 0;
+    spin_unlock(km, &sq->lock);
+    return need;
 }
 
-/* On the owner, from the IPI queue (ifsq_ifstart_ipifunc). */
-static void ifsq_start_ipi(struct kernel *k, void *arg)
+/* ifsq_ifstart_schedule: the owner CPU's netisr will start it: the subqueue's start message
+ * is sent there (once until it has run), from any CPU, the owner's own included. The caller
+ * holds the interlock, which passes to the message. */
+static void ifsq_ifstart_schedule(struct kernel *k, struct ifaltq_subque *sq)
 {
-    struct ifaltq_subque *sq = arg;
+    struct kern_machine *km = k->k_mach;
+    spin_lock(km, &sq->lock);
+    bool send = !sq->start_scheduled;
+    sq->start_scheduled = 1;
+    spin_unlock(km, &sq->lock);
+    if (send) {
+        sq->owner_starts++;
+        netisr_sendmsg(k, &sq->start_msg.nm, sq->cpu, NETISR_OTHER);
+    }
+}
+
+/* ifsq_ifstart_dispatch: on the owner, the interlock held for it: take the serializer
+ * (waiting for a completion in progress) and start. */
+static void ifsq_ifstart_owner(struct kernel *k, struct ifaltq_subque *sq)
+{
+    struct kern_machine *km = k->k_mach;
+    struct ifnet *ifp = sq->ifp;
+    ifp->if_ops->if_serialize_tx(ifp, sq);
+    bool running = ifp->if_ops->if_start(ifp, sq);
+    bool need = ifsq_need_schedule(km, sq, running);
+    ifp->if_ops->if_deserialize_tx(ifp, sq);
+    if (need)
+        ifsq_ifstart_schedule(k, sq);
+}
+
+/* On the owner's netisr: the start message (ifsq_ifstart_dispatch). */
+static void ifsq_start_handler(struct netmsg *nm)
+{
+    struct ifaltq_subque *sq = ((struct ifsq_startmsg *)(void *)nm)->sq;
+    struct kernel *k = sq->ifp->if_kernel;
     struct kern_machine *km = k->k_mach;
     spin_lock(km, &sq->lock);
     sq->start_scheduled = 0;
     spin_unlock(km, &sq->lock);
-    ifsq_start(sq->ifp, sq);
+    ifsq_ifstart_owner(k, sq);
+}
+
+/* ifsq_ifstart_try: the caller holds the interlock; transmit from this CPU if the ring's
+ * serializer is free, else leave it to the owner. */
+static void ifsq_ifstart_try(struct kernel *k, struct ifaltq_subque *sq)
+{
+    struct kern_machine *km = k->k_mach;
+    struct ifnet *ifp = sq->ifp;
+    if (!ifp->if_ops->if_tryserialize_tx(ifp, sq)) {
+        ifsq_ifstart_schedule(k, sq);
+        return;
+    }
+    sq->direct_starts++;
+    bool running = ifp->if_ops->if_start(ifp, sq);
+    bool need = ifsq_need_schedule(km, sq, running);
+    ifp->if_ops->if_deserialize_tx(ifp, sq);
+    if (need)
+        ifsq_ifstart_schedule(k, sq);
 }
 
 void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
@@ -160,43 +229,70 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
     unsigned cpu = kern_curcpu(km);
     struct ifaltq_subque *sq =
         ifp->if_snd[k->k_cfg.tx_rings == TX_PERCPU ? cpu % ifp->if_snd_cnt : 0];
+    struct ifsq_stage *stage = &sq->stage[cpu];
     kern_charge_op(km, KOP_ifq_enqueue, 1);
+    kern_touch(km, stage, sizeof(*stage), KT_WRITE);
+    bool avoid_start = ++stage->cnt < k->k_cfg.ifq_stage;
     spin_lock(km, &sq->lock);
-    kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, rollup_pending) -
+    kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, start_msg) -
                                    offsetof(struct ifaltq_subque, head), KT_WRITE);
-    if (sq->len >= sq->maxlen) {
-        spin_unlock(km, &sq->lock);
-        IFNET_STAT_INC(ifp, oqdrops, 1);
-        kernel_drop(k, m, DROP_ifq_full);
-        return;
+    bool full = sq->len >= sq->maxlen;
+    if (full) {
+        avoid_start = false; /* a full queue has data: make sure someone transmits */
+    } else {
+        m->m_nextpkt = NULL;
+        if (sq->tail)
+            sq->tail->m_nextpkt = m;
+        else
+            sq->head = m;
+        sq->tail = m;
+        sq->len++;
     }
-    m->m_nextpkt = NULL;
-    if (sq->tail)
-        sq->tail->m_nextpkt = m;
-    else
-        sq->head = m;
-    sq->tail = m;
-    sq->len++;
-    bool schedule = false;
-    if (sq->cpu == cpu) {
-        sq->rollup_pending = 1;
-    } else if (!sq->start_scheduled) {
-        sq->start_scheduled = 1;
-        schedule = true;
+    bool start = false;
+    if (!sq->started) {
+        if (avoid_start) {
+            spin_unlock(km, &sq->lock);
+            stage->queued = 1; /* if_start_rollup starts it if nothing else does */
+            k->k_cpu[cpu]->forwarded++;
+            return;
+        }
+        sq->started = 1;
+        start = true;
     }
     spin_unlock(km, &sq->lock);
-    k->k_cpu[cpu]->forwarded++;
-    if (schedule) {
-        sq->start_ipis++;
-        netisr_ipi_call(k, sq->cpu, ifsq_start_ipi, sq);
+    stage->cnt = 0;
+    stage->queued = 0;
+    if (full) {
+        IFNET_STAT_INC(ifp, oqdrops, 1);
+        kernel_drop(k, m, DROP_ifq_full);
+    } else {
+        k->k_cpu[cpu]->forwarded++;
     }
+    if (start)
+        ifsq_ifstart_try(k, sq);
+}
+
+void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
+{
+    struct kernel *k = ifp->if_kernel;
+    struct kern_machine *km = k->k_mach;
+    spin_lock(km, &sq->lock);
+    bool start = !sq->started && sq->len > 0;
+    if (start)
+        sq->started = 1;
+    spin_unlock(km, &sq->lock);
+    if (!start)
+        return;
+    bool running = ifp->if_ops->if_start(ifp, sq);
+    if (ifsq_need_schedule(km, sq, running))
+        ifsq_ifstart_schedule(k, sq);
 }
 
 struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq)
 {
     struct kern_machine *km = ifp->if_kernel->k_mach;
     spin_lock(km, &sq->lock);
-    kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, rollup_pending) -
+    kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, start_msg) -
                                    offsetof(struct ifaltq_subque, head), KT_WRITE);
     struct mbuf *m = sq->head;
     if (m) {
@@ -210,19 +306,29 @@ struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq)
     return m;
 }
 
-/* if_start_rollup: after each netisr batch, start the subqueues this CPU owns that got
- * packets during the batch. */
+/* if_start_rollup: after each netisr batch, start the subqueues this CPU staged packets on
+ * without starting them. */
 static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
 {
     (void)arg;
+    struct kern_machine *km = k->k_mach;
     for (unsigned i = 0; i < k->k_nifnet; i++) {
         struct ifnet *ifp = k->k_ifnet[i];
         for (unsigned q = 0; q < ifp->if_snd_cnt; q++) {
             struct ifaltq_subque *sq = ifp->if_snd[q];
-            if (sq->cpu != cpu || !sq->rollup_pending)
+            struct ifsq_stage *stage = &sq->stage[cpu];
+            if (!stage->queued)
                 continue;
-            sq->rollup_pending = 0;
-            ifsq_start(ifp, sq);
+            kern_touch(km, stage, sizeof(*stage), KT_WRITE);
+            stage->queued = 0;
+            stage->cnt = 0;
+            spin_lock(km, &sq->lock);
+            bool start = !sq->started;
+            if (start)
+                sq->started = 1;
+            spin_unlock(km, &sq->lock);
+            if (start)
+                ifsq_ifstart_try(k, sq);
         }
     }
 }

@@ -9,11 +9,14 @@
  * fields. With STATS_PERCPU (DragonFly 2013, IFNET_STAT_INC) each CPU writes its own
  * cache-line aligned struct, and readers sum them.
  *
- * Send queues (ifaltq subqueues): one per TX ring. A subqueue belongs to one CPU (the CPU of
- * its TX ring). A packet is queued under the subqueue's spinlock by whichever CPU forwards
- * it; the owner starts transmission in its netisr rollup, and a CPU that is not the owner
- * asks the owner to start through the IPI queues (ifsq_ifstart_schedule), once until the
- * owner has run it.
+ * Send queues (ifaltq subqueues): one per TX ring; a subqueue belongs to the CPU of its TX
+ * ring. As DragonFly's ifq_dispatch: a netisr queues the packet under the subqueue's spinlock
+ * and counts it in its per-CPU stage; below net.link.stage_cntmax staged packets it leaves
+ * the start to its rollup. Otherwise, if nobody is transmitting from the subqueue (the
+ * `started` interlock), it becomes the transmitter: it tries the TX ring's serializer and
+ * runs the driver's start itself (ifsq_ifstart_try), whichever CPU it is on; only when the
+ * serializer is busy, or packets remain after the start, is the start handed to the owner
+ * CPU (ifsq_ifstart_schedule: its rollup, or an IPI-queue request from another CPU).
  */
 #ifndef MPSTACK_STACK_IF_H
 #define MPSTACK_STACK_IF_H
@@ -21,6 +24,7 @@
 #include <stdint.h>
 
 #include "stack/kernel.h"
+#include "stack/netmsg.h"
 #include "stack/spinlock.h"
 
 #define IF_MAXSUBQ 64
@@ -48,20 +52,38 @@ struct ifaltq_subque;
 
 /* What a driver provides. */
 struct if_ops {
-    /* Start transmission on subqueue sq: dequeue and post packets (on sq's CPU). */
-    void (*if_start)(struct ifnet *ifp, struct ifaltq_subque *sq);
+    /* Start transmission on subqueue sq, with its serializer held: dequeue and post packets.
+     * Returns whether the ring can take more (false: oactive, the ring is full). */
+    bool (*if_start)(struct ifnet *ifp, struct ifaltq_subque *sq);
+    /* The TX ring's serializer (ifsq_serialize_hw): try, take (spinning), release. */
+    bool (*if_tryserialize_tx)(struct ifnet *ifp, struct ifaltq_subque *sq);
+    void (*if_serialize_tx)(struct ifnet *ifp, struct ifaltq_subque *sq);
+    void (*if_deserialize_tx)(struct ifnet *ifp, struct ifaltq_subque *sq);
+};
+
+/* A netisr's staging count on one subqueue (struct ifsubq_stage), on its own line. */
+struct ifsq_stage {
+    uint32_t cnt;                     /* [c] packets queued since this CPU last started */
+    uint32_t queued;                  /* [c] the rollup must start the subqueue */
+    uint8_t pad[56];
 };
 
 struct ifaltq_subque {
     struct spinlock lock;             /* [x] */
     struct mbuf *head, *tail;         /* [x] */
     uint32_t len, maxlen;             /* [x] */
-    uint32_t start_scheduled;         /* [x] an IPI-queue start request is outstanding */
-    uint32_t rollup_pending;          /* [c] the owner starts it in its next rollup */
+    uint32_t started;                 /* [x] one CPU is transmitting from it (ifsq_started) */
+    uint32_t start_scheduled;         /* [x] start_msg is on its way to the owner's netisr */
+    struct ifsq_startmsg {            /* ifsq_ifstart_lmsg: "start on the owner" */
+        struct netmsg nm;
+        struct ifaltq_subque *sq;
+    } start_msg;                      /* [x] owned by the port while scheduled */
     unsigned cpu;                     /* [I] owner (its TX ring's CPU) */
     unsigned index;                   /* [I] TX ring */
     struct ifnet *ifp;                /* [I] */
-    uint64_t start_ipis;              /* [E] start requests sent to the owner */
+    struct ifsq_stage *stage;         /* [I] pointer; one entry per CPU [c] */
+    uint64_t owner_starts;            /* [E] start requests sent to the owner's netisr */
+    uint64_t direct_starts;           /* [E] starts run by the queuing CPU itself */
 };
 
 struct arp_entry {
@@ -106,8 +128,11 @@ uint64_t if_stat_get(const struct ifnet *ifp, size_t field_offset);
 /* Queue a packet for transmission (ifq_dispatch); drops and counts when the queue is full.
  * (thread) */
 void ifq_dispatch(struct ifnet *ifp, struct mbuf *m);
-/* The driver's dequeue, on the subqueue's CPU; NULL when empty. (thread) */
+/* The driver's dequeue, with the TX serializer held; NULL when empty. (thread) */
 struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq);
+/* The driver's TX completion found packets waiting (ifsq_devstart): with the serializer held,
+ * become the transmitter unless another CPU is. (thread) */
+void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq);
 /* Register the start rollup with the netisrs (after netisr_create). */
 void if_register_rollup(struct kernel *k);
 

@@ -49,6 +49,8 @@ struct ix_txr {
     struct mbuf **mbufs;       /* [c] */
     uint32_t ndesc, next, clean, avail, pending, since_rs, intr_nsegs;
     uint32_t *head_wb;         /* written by the chip */
+    struct spinlock *ser;      /* the ring's serializer (tx_serialize), on its own line: every
+                                  use of the ring from any CPU holds it */
 };
 
 struct ix_vec {
@@ -134,7 +136,8 @@ static int init_tx_ring(struct ix_softc *sc, unsigned q)
     t->intr_nsegs = t->ndesc / 16; /* ix: tx_intr_nsegs = ndesc / 16 */
     t->ring = alloc_aligned(sc, t->ndesc * sizeof(union nic_tx_desc), t->cpu, &t->ring_mem);
     t->mbufs = calloc(t->ndesc, sizeof(*t->mbufs));
-    if (!t->ring || !t->mbufs)
+    t->ser = kern_alloc(km, 64, sc->k->r_ring, t->cpu);
+    if (!t->ring || !t->mbufs || !t->ser)
         return -1;
     t->head_wb = &sc->tx_wb[q * 16]; /* one line each */
     nic_prog_tx_ring(&sc->prog, q, kern_paddr(km, t->ring), t->ndesc, kern_paddr(km, t->head_wb));
@@ -331,21 +334,25 @@ static void ix_encap(struct ix_txr *t, struct mbuf *m)
         tx_doorbell(t);
 }
 
-/* ix_start: on the subqueue's CPU, which owns TX ring sq->index. The ring is touched by
- * that CPU's netisr (rollup), its interrupt thread (TX completion, start requests from other
- * CPUs) and its poller: a critical section keeps them apart, as the ring's serializer does
- * in DragonFly. */
-static void ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
+static struct ix_txr *txr_of(struct ix_softc *sc, const struct ifaltq_subque *sq)
+{
+    return &sc->tx[sq->index % sc->a.tx_rings];
+}
+
+/* ix_start: with the ring's serializer held (ifsq_ifstart_try on whichever CPU queued the
+ * packet, the owner's start message, or TX completion). Returns false when the ring is full
+ * (oactive): the TX completion restarts it. */
+static bool ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
 {
     struct ix_softc *sc = ifp->if_softc;
-    struct ix_txr *t = &sc->tx[sq->index % sc->a.tx_rings];
-    struct kern_machine *km = sc->k->k_mach;
-    kern_crit_enter(km);
+    struct ix_txr *t = txr_of(sc, sq);
+    bool running = true;
     for (;;) {
         if (t->avail < 2) {
             ix_txeof(t);
-            if (t->avail < 2) { /* oactive: the ring is full; the TX interrupt restarts */
+            if (t->avail < 2) {
                 sc->st.tx_ring_full++;
+                running = false;
                 break;
             }
         }
@@ -356,22 +363,44 @@ static void ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
     }
     if (t->pending)
         tx_doorbell(t);
-    kern_crit_exit(km);
+    return running;
 }
 
-static const struct if_ops ix_ops = {.if_start = ix_start};
+static bool ix_tryserialize_tx(struct ifnet *ifp, struct ifaltq_subque *sq)
+{
+    struct ix_softc *sc = ifp->if_softc;
+    return spin_trylock(sc->k->k_mach, txr_of(sc, sq)->ser);
+}
 
-/* TX completion work of ring j: reclaim, and restart the queue if packets wait. */
+static void ix_serialize_tx(struct ifnet *ifp, struct ifaltq_subque *sq)
+{
+    struct ix_softc *sc = ifp->if_softc;
+    spin_lock(sc->k->k_mach, txr_of(sc, sq)->ser);
+}
+
+static void ix_deserialize_tx(struct ifnet *ifp, struct ifaltq_subque *sq)
+{
+    struct ix_softc *sc = ifp->if_softc;
+    spin_unlock(sc->k->k_mach, txr_of(sc, sq)->ser);
+}
+
+static const struct if_ops ix_ops = {.if_start = ix_start,
+                                     .if_tryserialize_tx = ix_tryserialize_tx,
+                                     .if_serialize_tx = ix_serialize_tx,
+                                     .if_deserialize_tx = ix_deserialize_tx};
+
+/* TX completion work of ring j (interrupt or poll, on the ring's CPU): under the ring's
+ * serializer, reclaim, and if packets wait and nobody transmits, transmit (ifsq_devstart). */
 static void tx_service(struct ix_softc *sc, unsigned j)
 {
     struct ix_txr *t = &sc->tx[j];
     struct kern_machine *km = sc->k->k_mach;
-    kern_crit_enter(km);
+    spin_lock(km, t->ser);
     ix_txeof(t);
-    struct ifaltq_subque *sq = sc->ifp->if_snd[j];
+    struct ifaltq_subque *sq = j < sc->ifp->if_snd_cnt ? sc->ifp->if_snd[j] : NULL;
     if (sq && sq->len)
-        ix_start(sc->ifp, sq);
-    kern_crit_exit(km);
+        ifsq_devstart(sc->ifp, sq);
+    spin_unlock(km, t->ser);
 }
 
 /* ---- interrupts and polling ---- */
@@ -501,6 +530,7 @@ void ix_detach(struct ix_softc *sc)
         free(sc->tx[q].mbufs);
         kern_free(km, sc->rx[q].ring_mem);
         kern_free(km, sc->tx[q].ring_mem);
+        kern_free(km, sc->tx[q].ser);
     }
     kern_free(km, sc->tx_wb);
     free(sc);

@@ -138,6 +138,8 @@ int kernel_arp_add(struct kernel *k, struct ifnet *ifp, uint32_t addr, const uin
 
 static void count_packets(struct netmsg *nm, void *arg)
 {
+    if (nm->nm_flags & NMF_CONTROL)
+        return;
     struct netmsg_packet *pm = (struct netmsg_packet *)nm;
     for (struct mbuf *m = pm->nm_packet; m; m = m->m_nextpkt)
         (*(uint64_t *)arg)++;

@@ -72,6 +72,8 @@ struct kernel_cfg {
     bool forwarding;         /* net.inet.ip.forwarding */
     bool trust_rxcsum;       /* accept the NIC's IP checksum verdict */
     uint64_t ifq_maxlen;     /* packets per interface send queue */
+    uint64_t ifq_stage;      /* net.link.stage_cntmax: packets a netisr stages per subqueue
+                                before it starts transmission (1: start at once) */
     uint64_t extra_routes;   /* random prefixes added to the table (a realistic depth) */
 };
 

@@ -307,7 +307,7 @@ void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum neti
         abort();
     }
     kern_charge_op(km, KOP_netisr_dispatch, 1);
-    nm->nm_flags = NMF_QUEUED | th << 8;
+    nm->nm_flags = NMF_QUEUED | (nm->nm_flags & NMF_CONTROL) | th << 8;
     nm->nm_seq = ni->seq++;
     ni->st.sent++;
     struct nport *p = ni->cpu[cpu]->port[th];

@@ -15,6 +15,7 @@ struct netmsg;
 typedef void (*netisr_fn)(struct netmsg *nm);
 
 #define NMF_QUEUED 0x1u   /* [x] on a port or in an IPI queue (invariant: not sent twice) */
+#define NMF_CONTROL 0x2u  /* [I] not a packet message (e.g. a send queue's start request) */
 
 struct netmsg {
     struct netmsg *nm_next;    /* [x] port queue link, owned by the port */

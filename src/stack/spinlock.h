@@ -14,6 +14,7 @@
 #ifndef MPSTACK_STACK_SPINLOCK_H
 #define MPSTACK_STACK_SPINLOCK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "stack/kern.h"
@@ -43,6 +44,23 @@ static inline void spin_lock(struct kern_machine *km, struct spinlock *l)
     l->sl_lock = 1;
     l->sl_cpu = kern_curcpu(km);
     l->sl_acquires++;
+}
+
+/* One attempt (lwkt_serialize_try, spin_trylock): true with the lock held (and the caller
+ * in a critical section), false without either. */
+static inline bool spin_trylock(struct kern_machine *km, struct spinlock *l)
+{
+    kern_crit_enter(km);
+    kern_sync(km);
+    kern_touch(km, &l->sl_lock, sizeof(l->sl_lock), KT_ATOMIC);
+    if (l->sl_lock) {
+        kern_crit_exit(km);
+        return false;
+    }
+    l->sl_lock = 1;
+    l->sl_cpu = kern_curcpu(km);
+    l->sl_acquires++;
+    return true;
 }
 
 static inline void spin_unlock(struct kern_machine *km, struct spinlock *l)

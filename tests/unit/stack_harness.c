@@ -27,7 +27,7 @@ struct kernel_cfg harness_default_cfg(void)
                                .stats = STATS_PERCPU, .routes = ROUTES_PERCPU,
                                .tx_rings = TX_PERCPU, .netisr_batch = 512, .ipiq_depth = 32,
                                .nmbclusters = 256, .magazine = 16, .forwarding = true,
-                               .trust_rxcsum = true, .ifq_maxlen = 64};
+                               .trust_rxcsum = true, .ifq_maxlen = 64, .ifq_stage = 4};
 }
 
 void harness_init(struct harness *h, const struct kernel_cfg *cfg)

@@ -217,8 +217,9 @@ static void test_exhaustion(void)
 
     cfg.ifq_maxlen = 1;
     harness_init(&h, &cfg);
-    /* two packets reach the netisr in one batch: the second finds the queue full, since
-     * transmission starts only in the rollup after the batch */
+    /* two packets reach the netisr in one batch: the first is staged (fewer than ifq_stage
+     * queued, so nobody starts), the second finds the queue full, is dropped, and starts
+     * transmission of the first */
     for (int i = 0; i < 2; i++) {
         unsigned s = ix_rx_next(h.sc, 0);
         memcpy(ix_rx_buf(h.sc, 0, s), f, n);
