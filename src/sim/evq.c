@@ -191,6 +191,16 @@ sim_time_t evq_peek_time(struct evq *q)
                                   : evq_cal_peek(q);
 }
 
+sim_time_t evq_bound(const struct evq *q)
+{
+    if (q->live == 0)
+        return SIM_TIME_MAX;
+    /* The calendar queue's peek moves its cursor; it offers no bound (0: never ahead). */
+    return q->kind == EVQ_HEAP4   ? evq_heap_bound(q)
+           : q->kind == EVQ_RADIX ? evq_radix_bound(q)
+                                  : 0;
+}
+
 size_t evq_size(const struct evq *q) { return q->live; }
 
 void evq_check(const struct evq *q)

@@ -70,6 +70,10 @@ bool evq_pop(struct evq *q, sim_time_t *time, evq_fn *fn, void **arg);
 
 /* Time of the earliest pending event, SIM_TIME_MAX if none. */
 sim_time_t evq_peek_time(struct evq *q);
+/* A lower bound of the earliest pending time that does not change the queue (events may
+ * still be pushed at any time not before the last popped one); 0 when the structure cannot
+ * say. */
+sim_time_t evq_bound(const struct evq *q);
 
 /* Number of pending (live) events. */
 size_t evq_size(const struct evq *q);

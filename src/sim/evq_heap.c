@@ -173,6 +173,11 @@ bool evq_heap_pop(struct evq *q, struct evq_popped *out)
     return true;
 }
 
+sim_time_t evq_heap_bound(const struct evq *q)
+{
+    return q->heap.n ? q->heap.a[0].time : SIM_TIME_MAX; /* a stale top is no later */
+}
+
 sim_time_t evq_heap_peek(struct evq *q)
 {
     skip_stale(q);

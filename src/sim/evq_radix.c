@@ -229,6 +229,21 @@ bool evq_radix_pop(struct evq *q, struct evq_popped *out)
     return true;
 }
 
+/* A lower bound of every pending time that leaves the structure as it is (peek refills
+ * bucket 0, which moves `last` forward: later pushes below it would be misplaced). Keys in
+ * bucket i > 0 differ from `last` first at bit i - 1, where they have a one. */
+sim_time_t evq_radix_bound(const struct evq *q)
+{
+    const struct evq_radix *r = &q->radix;
+    if (r->b[0].n)
+        return (sim_time_t)(r->last >> 64);
+    unsigned i = lowest_bucket(r);
+    if (i == 0)
+        return SIM_TIME_MAX;
+    hkey lb = i >= 128 ? (hkey)1 << 127 : ((r->last >> i) << i) | ((hkey)1 << (i - 1));
+    return (sim_time_t)(lb >> 64);
+}
+
 sim_time_t evq_radix_peek(struct evq *q)
 {
     struct evq_rent *e = top(q);

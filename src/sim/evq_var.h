@@ -133,6 +133,7 @@ void evq_heap_push(struct evq *q, uint32_t slot, sim_time_t t, uint64_t seq, evq
 bool evq_heap_pop(struct evq *q, struct evq_popped *out);
 void evq_heap_cancel(struct evq *q, uint32_t slot);
 sim_time_t evq_heap_peek(struct evq *q);
+sim_time_t evq_heap_bound(const struct evq *q);
 void evq_heap_renumber(struct evq *q);
 void evq_heap_check(const struct evq *q);
 
@@ -151,6 +152,7 @@ void evq_radix_push(struct evq *q, uint32_t slot, sim_time_t t, uint64_t seq, ev
 bool evq_radix_pop(struct evq *q, struct evq_popped *out);
 void evq_radix_cancel(struct evq *q, uint32_t slot);
 sim_time_t evq_radix_peek(struct evq *q);
+sim_time_t evq_radix_bound(const struct evq *q);
 void evq_radix_renumber(struct evq *q);
 void evq_radix_check(const struct evq *q);
 

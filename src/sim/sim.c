@@ -81,6 +81,7 @@ uint64_t sim_run_until(struct sim *sim, sim_time_t end)
     SIM_ASSERTF(end >= sim->now, "run end %llu ps is before now %llu ps",
                 (unsigned long long)end, (unsigned long long)sim->now);
     uint64_t start = sim->events;
+    sim->run_end = end;
     while (!sim->stop) {
         if (evq_peek_time(sim->evq) > end)
             break;

@@ -72,6 +72,8 @@ struct sim {
     struct evq *evq;                     /* [E] */
     sim_time_t now;                      /* [E] */
     uint64_t events;                     /* [E] */
+    uint64_t lookahead;                  /* [E] synchronisations that needed no event */
+    sim_time_t run_end;                  /* end of the current sim_run_until */
     bool stop;                           /* [E] */
     struct coro main;                    /* [E] the engine's own context */
     struct sim_thread *cur;              /* [E] thread whose code runs, or NULL */
