@@ -25,9 +25,14 @@ void rec_fini(struct run_record *r)
         free(r->cpu[i].host);
         free(r->cpu[i].category);
     }
+    for (size_t i = 0; i < r->npairs; i++) {
+        free(r->pairs[i].host);
+        free(r->pairs[i].name);
+    }
     free(r->metrics);
     free(r->series);
     free(r->cpu);
+    free(r->pairs);
     free(r->scenario_path);
     free(r->scenario_name);
     free(r->description);
@@ -65,6 +70,13 @@ void rec_series(struct run_record *r, const char *name, sim_time_t t, double val
 {
     xgrow((void **)&r->series, &r->series_cap, r->nseries + 1, sizeof(*r->series));
     r->series[r->nseries++] = (struct series_point){xstrdup(name), t, value};
+}
+
+void rec_pair(struct run_record *r, const char *host, const char *name, int src, int dst,
+              double value)
+{
+    xgrow((void **)&r->pairs, &r->pairs_cap, r->npairs + 1, sizeof(*r->pairs));
+    r->pairs[r->npairs++] = (struct pair_row){xstrdup(host), xstrdup(name), src, dst, value};
 }
 
 void rec_cpu_time(struct run_record *r, const char *host, int cpu, const char *category,

@@ -35,6 +35,15 @@ struct cpu_time_row {
     sim_time_t ps;
 };
 
+/* One cell of a CPU-by-CPU matrix (IPIs sent from src to dst; cache lines dst took from
+ * src). */
+struct pair_row {
+    char *host;
+    char *name;
+    int src, dst;
+    double value;
+};
+
 struct run_record {
     /* identity */
     char *scenario_path;
@@ -56,6 +65,8 @@ struct run_record {
     size_t nseries, series_cap;
     struct cpu_time_row *cpu;
     size_t ncpu, cpu_cap;
+    struct pair_row *pairs;
+    size_t npairs, pairs_cap;
 };
 
 void rec_init(struct run_record *r);
@@ -69,6 +80,8 @@ void rec_metricf(struct run_record *r, const char *unit, double value, const cha
 void rec_series(struct run_record *r, const char *name, sim_time_t t, double value);
 void rec_cpu_time(struct run_record *r, const char *host, int cpu, const char *category,
                   sim_time_t ps);
+void rec_pair(struct run_record *r, const char *host, const char *name, int src, int dst,
+              double value);
 const struct metric *rec_find_metric(const struct run_record *r, const char *name);
 
 #endif

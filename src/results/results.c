@@ -65,7 +65,20 @@ static const char schema_v1[] =
     "  PRIMARY KEY (run_id, host, cpu, category)\n"
     ");\n";
 
+/* Version 2 adds CPU-by-CPU matrices; a version-1 database is upgraded in place. */
+static const char schema_v2_add[] =
+    "CREATE TABLE pairs (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  host TEXT NOT NULL,\n"
+    "  name TEXT NOT NULL,           -- ipi (sent src -> dst), lines (dst took a line from src)\n"
+    "  src INTEGER NOT NULL,\n"
+    "  dst INTEGER NOT NULL,\n"
+    "  value REAL NOT NULL,          -- in the measured window; zero cells are not stored\n"
+    "  PRIMARY KEY (run_id, host, name, src, dst)\n"
+    ");\n";
+
 const char *results_schema_sql(void) { return schema_v1; }
+const char *results_schema_v2_sql(void) { return schema_v2_add; }
 
 static int fail(sqlite3 *db, char *err, size_t n, const char *what)
 {
@@ -149,7 +162,13 @@ static int ensure_schema(sqlite3 *db, char *err, size_t n)
     if (v == 0) {
         char sql[64];
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", RESULTS_SCHEMA_VERSION);
-        if (exec(db, schema_v1, err, n) || exec(db, sql, err, n)) {
+        if (exec(db, schema_v1, err, n) || exec(db, schema_v2_add, err, n) ||
+            exec(db, sql, err, n)) {
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    } else if (v == 1) {
+        if (exec(db, schema_v2_add, err, n) || exec(db, "PRAGMA user_version = 2", err, n)) {
             sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             return -1;
         }
@@ -267,6 +286,25 @@ static int insert_params(sqlite3 *db, int64_t id, const struct scenario *sc)
     return rc;
 }
 
+static int insert_pairs(sqlite3 *db, int64_t id, const struct run_record *rec)
+{
+    sqlite3_stmt *p;
+    if (sqlite3_prepare_v2(db, "INSERT INTO pairs VALUES (?,?,?,?,?,?)", -1, &p, NULL))
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < rec->npairs && rc == 0; i++) {
+        sqlite3_bind_int64(p, 1, id);
+        bind_text(p, 2, rec->pairs[i].host);
+        bind_text(p, 3, rec->pairs[i].name);
+        sqlite3_bind_int(p, 4, rec->pairs[i].src);
+        sqlite3_bind_int(p, 5, rec->pairs[i].dst);
+        sqlite3_bind_double(p, 6, rec->pairs[i].value);
+        rc = step_reset(p);
+    }
+    sqlite3_finalize(p);
+    return rc;
+}
+
 static int insert_outputs(sqlite3 *db, int64_t id, const struct run_record *rec)
 {
     sqlite3_stmt *m = NULL, *s = NULL, *c = NULL;
@@ -316,7 +354,8 @@ int results_store(struct results_db *r, const struct run_record *rec,
     if (exec(db, "BEGIN IMMEDIATE", err, n))
         return -1;
     int64_t id = 0;
-    if (insert_run(db, rec, &id) || insert_params(db, id, sc) || insert_outputs(db, id, rec)) {
+    if (insert_run(db, rec, &id) || insert_params(db, id, sc) || insert_outputs(db, id, rec) ||
+        insert_pairs(db, id, rec)) {
         fail(db, err, n, "storing the run");
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;

@@ -15,7 +15,7 @@
 #include "results/metrics.h"
 #include "scenario/scenario.h"
 
-#define RESULTS_SCHEMA_VERSION 1
+#define RESULTS_SCHEMA_VERSION 2
 
 struct results_db;
 
@@ -30,5 +30,7 @@ int results_store(struct results_db *db, const struct run_record *rec,
 
 /* The schema as SQL, for docs/results.md and tests. */
 const char *results_schema_sql(void);
+/* What version 2 adds to it. */
+const char *results_schema_v2_sql(void);
 
 #endif

@@ -84,9 +84,17 @@ static void measure_start(struct sim *sim, void *arg)
     const struct config *c = w->cfg;
     for (size_t i = 0; i < sim_ncpus(sim); i++)
         sim_cpu_times(sim_cpu_at(sim, i), t, w->mark[i]);
-    for (size_t i = 0; i < w->nhosts; i++)
-        if (hw_cache(w->hosts[i].hw))
-            cache_reset_stats(hw_cache(w->hosts[i].hw));
+    for (size_t i = 0; i < w->nhosts; i++) {
+        struct world_host *wh = &w->hosts[i];
+        unsigned n = hw_ncpus(wh->hw);
+        if (!wh->ipi0)
+            wh->ipi0 = xcalloc((size_t)n * n, sizeof(*wh->ipi0));
+        for (unsigned a = 0; a < n; a++)
+            for (unsigned b = 0; b < n; b++)
+                wh->ipi0[a * n + b] = hw_ipi_count(wh->hw, a, b);
+        if (hw_cache(wh->hw))
+            cache_reset_stats(hw_cache(wh->hw));
+    }
     for (size_t i = 0; i < c->nlinks; i++)
         link_measure_start(w->links[i]);
     for (size_t i = 0; i < c->nnics; i++) {
@@ -226,6 +234,7 @@ void world_destroy(struct world *w)
     for (size_t i = 0; i < w->nhosts; i++) {
         hw_host_destroy(w->hosts[i].hw);
         free(w->hosts[i].cpus);
+        free(w->hosts[i].ipi0);
     }
     frame_pool_fini(&w->pool);
     free(w->links);
@@ -345,15 +354,30 @@ static void report_hosts(struct world *w, struct run_record *rec)
     for (size_t i = 0; i < w->nhosts; i++) {
         struct hw_host *h = w->hosts[i].hw;
         const char *name = hw_host_name(h);
+        const uint64_t *ipi0 = w->hosts[i].ipi0;
+        unsigned n = hw_ncpus(h);
         uint64_t ipis = 0;
-        for (unsigned a = 0; a < hw_ncpus(h); a++)
-            for (unsigned b = 0; b < hw_ncpus(h); b++)
-                ipis += hw_ipi_count(h, a, b);
+        for (unsigned a = 0; a < n; a++)
+            for (unsigned b = 0; b < n; b++) {
+                uint64_t d = hw_ipi_count(h, a, b) - (ipi0 ? ipi0[a * n + b] : 0);
+                ipis += d;
+                if (d)
+                    rec_pair(rec, name, "ipi", (int)a, (int)b, (double)d);
+            }
         if (ipis)
             rec_metricf(rec, "IPIs", (double)ipis, "host.%s.ipi.sent", name);
         struct cache_model *cm = hw_cache(h);
         if (!cm)
             continue;
+        struct mem_arena *ma = hw_mem(h);
+        for (unsigned a = 0; a < n; a++)
+            for (unsigned b = 0; b < n; b++) {
+                uint64_t x = 0;
+                for (uint16_t r = 0; r < mem_nregions(ma); r++)
+                    x += cache_region_transfers(cm, r, a, b);
+                if (x)
+                    rec_pair(rec, name, "lines", (int)a, (int)b, (double)x);
+            }
         uint64_t lines[CACHE_NOUTCOMES] = {0};
         for (unsigned c = 0; c < hw_ncpus(h); c++)
             for (int o = 0; o < CACHE_NOUTCOMES; o++)

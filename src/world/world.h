@@ -20,6 +20,7 @@ struct world_host {
     struct hw_host *hw;
     struct sim_cpu **cpus;
     size_t ncpus;
+    uint64_t *ipi0;          /* IPIs per (from, to) pair when measurement started */
 };
 
 struct world;

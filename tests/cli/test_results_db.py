@@ -17,10 +17,27 @@ SHORT = ["--set", "sim.duration=300ms", "--set", "sim.warmup=20ms"]
 def schema_and_version():
     db = path("s.sqlite")
     run("run", scenario("validation/mm1.yaml"), "--db", db, *SHORT, "--quiet", check=0)
-    check(db_rows(db, "PRAGMA user_version") == [(1,)], "user_version")
+    check(db_rows(db, "PRAGMA user_version") == [(2,)], "user_version")
     tables = {r[0] for r in db_rows(db, "SELECT name FROM sqlite_master WHERE type='table'")}
-    check(tables == {"runs", "params", "metrics", "series", "cpu_time"}, f"tables {tables}")
+    check(tables == {"runs", "params", "metrics", "series", "cpu_time", "pairs"},
+          f"tables {tables}")
     check(db_rows(db, "PRAGMA journal_mode") == [("wal",)], "not in WAL mode")
+
+
+@test
+def a_version_1_database_is_upgraded_in_place_and_keeps_its_runs():
+    import sqlite3
+    db = path("v1.sqlite")
+    run("run", scenario("validation/mm1.yaml"), "--db", db, *SHORT, "--quiet", check=0)
+    con = sqlite3.connect(db)  # make it look like a version-1 database
+    con.execute("DROP TABLE pairs")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    run("run", scenario("validation/mm1.yaml"), "--db", db, *SHORT, "--quiet", check=0)
+    check(db_rows(db, "PRAGMA user_version") == [(2,)], "not upgraded to version 2")
+    check(db_rows(db, "SELECT COUNT(*) FROM runs") == [(2,)], "runs lost in the upgrade")
+    check(db_rows(db, "SELECT COUNT(*) FROM pairs") == [(0,)], "pairs where none were sent")
 
 
 @test

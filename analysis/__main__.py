@@ -1,0 +1,76 @@
+"""python3 -m analysis KIND --db DB [--run ID]... --out FILE [options]"""
+import argparse
+import json
+import os
+import sys
+
+from . import plots
+from .db import Db
+
+KINDS = {
+    "compare": "a metric across runs or variants, mean over seeds with 95% intervals (--metric)",
+    "sweep": "a metric against a swept parameter, one line per design (--metric, --param)",
+    "cpu": "per-CPU time of one run, stacked by category",
+    "lines": "cache-line transfers of one run by memory region, and between CPUs",
+    "ipi": "IPIs of one run by CPU pair",
+}
+
+
+def parse(argv):
+    ap = argparse.ArgumentParser(
+        prog="python3 -m analysis",
+        description="Figures from an mpstack results database. The output format follows "
+                    "--out's suffix (.png or .svg).",
+        epilog="kinds:\n" + "\n".join(f"  {k:8} {v}" for k, v in KINDS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("kind", choices=list(KINDS))
+    ap.add_argument("--db", required=True, help="results database (results/mpstack.sqlite)")
+    ap.add_argument("--run", type=int, action="append", default=[],
+                    help="run id (repeatable); cpu, lines and ipi take one, default the newest")
+    ap.add_argument("--scenario", help="every run of this scenario name (e.g. lessons/forwarding)")
+    ap.add_argument("--out", required=True, help="FILE.png or FILE.svg")
+    ap.add_argument("--metric", help="metric name (compare, sweep)")
+    ap.add_argument("--param", help="swept parameter on the x axis (sweep)")
+    ap.add_argument("--by", help="parameter whose value names a bar or line (default: variant)")
+    ap.add_argument("--host", help="host (cpu, lines, ipi; default the first)")
+    ap.add_argument("--data", help="also write the plotted data as JSON to this file")
+    a = ap.parse_args(argv)
+    if not a.out.endswith((".png", ".svg")):
+        ap.error(f"--out {a.out}: the name must end in .png or .svg")
+    if a.kind in ("compare", "sweep") and not a.metric:
+        ap.error(f"{a.kind} needs --metric")
+    if a.kind == "sweep" and not a.param:
+        ap.error("sweep needs --param")
+    if a.kind in ("cpu", "lines", "ipi") and len(a.run) > 1:
+        ap.error(f"{a.kind} draws one run; give one --run")
+    if not os.path.exists(a.db):
+        ap.error(f"--db {a.db}: no such file")
+    return a
+
+
+def main(argv=None):
+    a = parse(sys.argv[1:] if argv is None else argv)
+    db = Db(a.db)
+    try:
+        ids = db.run_ids(a.run, a.scenario)
+        if a.kind == "compare":
+            data = plots.compare(db, ids, a.out, a.metric, a.by)
+        elif a.kind == "sweep":
+            data = plots.sweep(db, ids, a.out, a.metric, a.param, a.by)
+        else:
+            fn = getattr(plots, a.kind)
+            data = fn(db, ids[-1], a.out, a.host)
+    except LookupError as e:
+        print(f"analysis {a.kind}: {e.args[0]}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    if a.data:
+        with open(a.data, "w") as f:
+            json.dump(data, f, indent=1)
+    print(f"wrote {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
