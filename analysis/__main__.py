@@ -28,6 +28,7 @@ def parse(argv):
     ap.add_argument("--run", type=int, action="append", default=[],
                     help="run id (repeatable); cpu, lines and ipi take one, default the newest")
     ap.add_argument("--scenario", help="every run of this scenario name (e.g. lessons/forwarding)")
+    ap.add_argument("--sweep", help="every run of this sweep id (printed by mpstack sweep)")
     ap.add_argument("--out", required=True, help="FILE.png or FILE.svg")
     ap.add_argument("--metric", help="metric name (compare, sweep)")
     ap.add_argument("--param", help="swept parameter on the x axis (sweep)")
@@ -52,7 +53,7 @@ def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
     db = Db(a.db)
     try:
-        ids = db.run_ids(a.run, a.scenario)
+        ids = db.run_ids(a.run, a.scenario, a.sweep)
         if a.kind == "compare":
             data = plots.compare(db, ids, a.out, a.metric, a.by)
         elif a.kind == "sweep":

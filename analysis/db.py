@@ -20,9 +20,15 @@ class Db:
     def rows(self, sql, args=()):
         return self.con.execute(sql, args).fetchall()
 
-    def run_ids(self, runs=None, scenario=None):
-        """The runs asked for (in id order): explicit ids, all runs of a scenario name, or
-        every run in the database."""
+    def run_ids(self, runs=None, scenario=None, sweep=None):
+        """The runs asked for (in id order): explicit ids, the runs of a sweep, all runs of
+        a scenario name, or every run in the database."""
+        if sweep:
+            ids = [r for (r,) in self.rows("SELECT id FROM runs WHERE sweep_id = ? ORDER BY id",
+                                           (sweep,))]
+            if not ids:
+                raise LookupError(f"{self.path}: no runs of sweep {sweep}")
+            return ids
         if runs:
             have = {r for (r,) in self.rows("SELECT id FROM runs")}
             missing = [r for r in runs if r not in have]

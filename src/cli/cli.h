@@ -20,6 +20,7 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_params(int argc, char **argv);
@@ -31,6 +32,10 @@ struct progress;
 struct progress *progress_start(struct sim *sim, const char *label, sim_time_t end, bool show);
 void progress_finish(struct progress *p);
 bool progress_interrupted(const struct progress *p);
+/* Catch SIGINT into the same flag (restore with sigaction(SIGINT, old, NULL)), and ask. */
+struct sigaction;
+void cli_sigint_catch(struct sigaction *old);
+bool cli_sigint_caught(void);
 
 /* After a run: the human summary, or one JSON object. */
 void report_table(FILE *out, const struct run_record *rec, int64_t run_id, const char *db);

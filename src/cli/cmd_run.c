@@ -1,12 +1,19 @@
 /*
  * cmd_run.c - `mpstack run`, `mpstack compare` and `mpstack validate`.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+extern char **environ;
 
 #include "cli.h"
 #include "results/results.h"
@@ -57,6 +64,9 @@ struct run_opts {
     bool json, quiet;
     char seed_set[96]; /* --seed N as "sim.seed=N" */
     char *db_set;      /* --db PATH as "outputs.db=PATH" */
+    unsigned jobs;     /* sweep: runs at once (0: as many as CPUs) */
+    size_t point[16];  /* run --sweep-point I,J,...: one value index per grid axis */
+    size_t npoint;
 };
 
 static void add_set(struct run_opts *o, const char *s)
@@ -71,9 +81,12 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
     static const struct option longopts[] = {
         {"set", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"db", required_argument, NULL, 'd'},  {"json", no_argument, NULL, 'j'},
-        {"quiet", no_argument, NULL, 'q'},     {NULL, 0, NULL, 0},
+        {"quiet", no_argument, NULL, 'q'},     {"jobs", required_argument, NULL, 'J'},
+        {"sweep-point", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
     };
-    const char *cmd = is_run ? (strcmp(argv[0], "compare") == 0 ? "compare" : "run") : "validate";
+    const char *cmd = !is_run ? "validate" : strcmp(argv[0], "compare") == 0 ? "compare"
+                                           : strcmp(argv[0], "sweep") == 0   ? "sweep"
+                                                                             : "run";
     const char *seed = NULL, *db = NULL;
     optind = 1;
     opterr = 0;
@@ -89,7 +102,9 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
             continue;
         }
         bool run_only = c == 'S' || c == 'd' || c == 'j' || c == 'q';
-        if (c == '?' || (run_only && !is_run)) {
+        bool misplaced = (c == 'J' && strcmp(cmd, "sweep") != 0) ||
+                         (c == 'P' && strcmp(cmd, "run") != 0);
+        if (c == '?' || (run_only && !is_run) || misplaced) {
             fprintf(stderr, "mpstack %s: unknown option '%s' (see mpstack %s --help)\n", cmd,
                     argv[optind - 1], cmd);
             return EXIT_USAGE;
@@ -104,6 +119,27 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
             o->json = true;
         else if (c == 'q')
             o->quiet = true;
+        else if (c == 'J' || c == 'P') {
+            const char *t = optarg;
+            do {
+                uint64_t v;
+                char num[32];
+                size_t len = strcspn(t, ",");
+                snprintf(num, sizeof(num), "%.*s", (int)(len < 31 ? len : 31), t);
+                if (units_parse_uint(num, &v) || (c == 'J' && (v < 1 || v > 1024)) ||
+                    (c == 'P' && o->npoint == 16)) {
+                    fprintf(stderr, "mpstack %s: --%s expects %s, got '%s'\n", cmd,
+                            c == 'J' ? "jobs" : "sweep-point",
+                            c == 'J' ? "1 to 1024" : "value indexes I,J,... (at most 16)", optarg);
+                    return EXIT_USAGE;
+                }
+                if (c == 'J')
+                    o->jobs = (unsigned)v;
+                else
+                    o->point[o->npoint++] = (size_t)v;
+                t += len + (t[len] == ',');
+            } while (c == 'P' && *t);
+        }
     }
     if (!o->file) {
         fprintf(stderr, "mpstack %s: no scenario file given (see mpstack %s --help)\n", cmd, cmd);
@@ -127,12 +163,14 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
     return 0;
 }
 
-static struct scenario *load_variant(const struct run_opts *o, const char *variant)
+static struct scenario *load_point(const struct run_opts *o, const char *variant,
+                                   const size_t *point, size_t npoint)
 {
     struct diag d;
     diag_init(&d);
     struct scenario_opts so = {.path = o->file, .sets = o->sets, .nsets = o->nsets,
-                               .scenario_dir = config_scenario_dir(), .variant = variant};
+                               .scenario_dir = config_scenario_dir(), .variant = variant,
+                               .sweep_point = point, .nsweep_point = npoint};
     struct scenario *sc = scenario_load(&config_schema, &so, &d);
     if (!sc) {
         diag_print(&d, stderr);
@@ -143,7 +181,15 @@ static struct scenario *load_variant(const struct run_opts *o, const char *varia
     return sc;
 }
 
-static struct scenario *load(const struct run_opts *o) { return load_variant(o, NULL); }
+static struct scenario *load_variant(const struct run_opts *o, const char *variant)
+{
+    return load_point(o, variant, NULL, 0);
+}
+
+static struct scenario *load(const struct run_opts *o)
+{
+    return load_point(o, NULL, o->npoint ? o->point : NULL, o->npoint);
+}
 
 /* Parse the command line and load its scenario: 0 with *sc set, or an exit status. */
 static int prepare(int argc, char **argv, bool is_run, struct run_opts *o, struct scenario **sc)
@@ -276,6 +322,25 @@ int cmd_validate(int argc, char **argv)
     return rc;
 }
 
+/* --help, or the options and the scenario of compare and sweep: true with *sc loaded, or
+ * false with *rc the exit status. */
+static bool command_start(int argc, char **argv, const char *usage, struct run_opts *o,
+                          struct scenario **sc, int *rc)
+{
+    *sc = NULL;
+    *rc = 0;
+    if (cli_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return false;
+    }
+    *rc = prepare(argc, argv, true, o, sc);
+    if (*rc) {
+        opts_free(o);
+        return false;
+    }
+    return true;
+}
+
 /* ---- compare ---- */
 
 struct compare_col {
@@ -348,17 +413,11 @@ static int compare_json(FILE *out, const struct scenario *base, struct compare_c
 
 int cmd_compare(int argc, char **argv)
 {
-    if (cli_wants_help(argc, argv)) {
-        fputs(compare_usage, stdout);
-        return 0;
-    }
     struct run_opts o = {0};
     struct scenario *base;
-    int rc = prepare(argc, argv, true, &o, &base);
-    if (rc) {
-        opts_free(&o);
+    int rc;
+    if (!command_start(argc, argv, compare_usage, &o, &base, &rc))
         return rc;
-    }
     if (!base->nvariants || !base->ncompare_metrics) {
         fprintf(stderr, "mpstack compare: %s has no compare: block with metrics: and variants: "
                         "(see docs/scenarios.md)\n", o.file);
@@ -410,6 +469,237 @@ int cmd_compare(int argc, char **argv)
         scenario_free(scs[i]);
     free(scs);
     results_close(db);
+    scenario_free(base);
+    opts_free(&o);
+    return rc;
+}
+
+/* ---- sweep ---- */
+
+static const char sweep_usage[] =
+    "usage: mpstack sweep FILE [--jobs N] [--set key=value]... [--seed N] [--db PATH] [--quiet]\n"
+    "\n"
+    "Run every point of the scenario's sweep: block (each combination of the grid's values,\n"
+    "times `seeds` seeds from sim.seed up), N runs at a time (default: one per CPU), each\n"
+    "stored as its own run tagged with the sweep's id (runs.sweep_id). The id is a hash of\n"
+    "the scenario, its --set overrides and the grid, so the same command started again\n"
+    "skips the points already stored: an interrupted sweep resumes. Progress (runs done,\n"
+    "ETA) goes to stderr.\n"
+    "\n"
+    "Every point is checked before any runs; a mistake is reported as file:line:column and\n"
+    "exits with status 2. Ctrl-C stops the runs in progress (they store nothing) and exits\n"
+    "with status 130; the runs already stored stay.\n";
+
+/* FNV-1a, 64 bits: the sweep id. */
+static uint64_t fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * UINT64_C(0x100000001b3);
+    return (h ^ 0xff) * UINT64_C(0x100000001b3);
+}
+
+struct sweep_run {
+    size_t combo;
+    uint64_t seed;
+};
+
+int cmd_sweep(int argc, char **argv)
+{
+    struct run_opts o = {0};
+    struct scenario *base;
+    int rc;
+    if (!command_start(argc, argv, sweep_usage, &o, &base, &rc))
+        return rc;
+    const struct config *cfg = base->cfg;
+    if (!base->nsweep || !cfg->outputs.store) {
+        fprintf(stderr, "mpstack sweep: %s\n", !base->nsweep
+                    ? "the scenario has no sweep: block with a grid: (see docs/scenarios.md)"
+                    : "a sweep stores its runs; outputs.store is false");
+        scenario_free(base);
+        opts_free(&o);
+        return EXIT_USAGE;
+    }
+    size_t naxes = base->nsweep, ncombo = 1;
+    for (size_t i = 0; i < naxes; i++)
+        ncombo *= base->sweep[i].n;
+    uint64_t nseeds = base->sweep_seeds, seed0 = cfg->sim.seed;
+    /* Check every combination; keep each one's canonical values for the resume check. */
+    char **point_text = xcalloc(ncombo, sizeof(char *));
+    size_t *idx = xcalloc(ncombo * naxes, sizeof(size_t));
+    const char **keys = xcalloc(naxes, sizeof(char *));
+    for (size_t i = 0; i < naxes; i++)
+        keys[i] = base->sweep[i].key;
+    for (size_t c = 0; c < ncombo; c++) {
+        size_t rest = c;
+        for (size_t i = naxes; i-- > 0;) {
+            idx[c * naxes + i] = rest % base->sweep[i].n;
+            rest /= base->sweep[i].n;
+        }
+        struct scenario *sc = load_point(&o, NULL, &idx[c * naxes], naxes);
+        if (!sc) {
+            rc = EXIT_USAGE;
+            continue;
+        }
+        char buf[2048] = "";
+        size_t len = 0;
+        for (size_t i = 0; i < naxes; i++) {
+            const struct param_value *pv = scenario_param(sc, keys[i]);
+            len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\x1f%s=%s", keys[i],
+                                    pv ? pv->text : "");
+            if (len >= sizeof(buf))
+                len = sizeof(buf) - 1;
+        }
+        point_text[c] = xstrdup(buf);
+        scenario_free(sc);
+    }
+    /* The id: the scenario's name and every resolved parameter (so an edit of the file or a
+     * different --set is another sweep; outputs.* only say where results go), the grid's
+     * points and the seeds. */
+    uint64_t h = fnv(UINT64_C(0xcbf29ce484222325), base->name);
+    for (size_t i = 0; i < base->nparams; i++)
+        if (strncmp(base->params[i].key, "outputs.", 8) != 0) {
+            h = fnv(h, base->params[i].key);
+            h = fnv(h, base->params[i].text);
+        }
+    for (size_t c = 0; c < ncombo; c++)
+        h = fnv(h, point_text[c] ? point_text[c] : "");
+    char seeds[64];
+    snprintf(seeds, sizeof(seeds), "seeds %llu from %llu", (unsigned long long)nseeds,
+             (unsigned long long)seed0);
+    h = fnv(h, seeds);
+    char id[40];
+    snprintf(id, sizeof(id), "sw-%016llx", (unsigned long long)h);
+
+    struct results_db *db = NULL;
+    if (!rc)
+        rc = open_results(cfg, &db);
+    char **done = NULL;
+    size_t ndone = 0;
+    if (!rc && results_sweep_points(db, id, keys, naxes, &done, &ndone)) {
+        fprintf(stderr, "mpstack: %s: cannot read the sweep's stored runs\n", cfg->outputs.db);
+        rc = 1;
+    }
+    struct sweep_run *todo = xcalloc(ncombo * nseeds + 1, sizeof(*todo));
+    size_t ntodo = 0, total = ncombo * nseeds;
+    for (size_t c = 0; !rc && c < ncombo; c++)
+        for (uint64_t k = 0; k < nseeds; k++) {
+            char key[2100];
+            snprintf(key, sizeof(key), "seed=%llu%s", (unsigned long long)(seed0 + k),
+                     point_text[c]);
+            bool have = false;
+            for (size_t d = 0; d < ndone && !have; d++)
+                have = strcmp(done[d], key) == 0;
+            if (!have)
+                todo[ntodo++] = (struct sweep_run){c, seed0 + k};
+        }
+    results_close(db);
+    unsigned jobs = o.jobs ? o.jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (jobs < 1)
+        jobs = 1;
+    size_t started = 0, finished = 0, failed = 0, running = 0;
+    pid_t *pids = xcalloc(jobs, sizeof(pid_t));
+    double t0 = wall_now();
+    struct sigaction old;
+    cli_sigint_catch(&old);
+    if (!rc && !o.quiet)
+        fprintf(stderr, "sweep %s: %zu runs, %zu already stored, %zu to run, %u at a time\n", id,
+                total, total - ntodo, ntodo, jobs);
+    while (!rc && (started < ntodo || running > 0)) {
+        while (!cli_sigint_caught() && started < ntodo && running < jobs) {
+            const struct sweep_run *r = &todo[started++];
+            char pointarg[256] = "", seedset[64], idset[64];
+            size_t len = 0;
+            for (size_t i = 0; i < naxes; i++)
+                len += (size_t)snprintf(pointarg + len, sizeof(pointarg) - len, "%s%zu",
+                                        i ? "," : "", idx[r->combo * naxes + i]);
+            snprintf(seedset, sizeof(seedset), "sim.seed=%llu", (unsigned long long)r->seed);
+            snprintf(idset, sizeof(idset), "outputs.sweep_id=%s", id);
+            size_t na = 0;
+            char **av = xcalloc(2 * o.nsets + 16, sizeof(char *));
+            av[na++] = "mpstack";
+            av[na++] = "run";
+            av[na++] = (char *)o.file;
+            for (size_t i = 0; i < o.nsets; i++) {
+                av[na++] = "--set";
+                av[na++] = (char *)o.sets[i];
+            }
+            av[na++] = "--sweep-point";
+            av[na++] = pointarg;
+            av[na++] = "--set";
+            av[na++] = seedset;
+            av[na++] = "--set";
+            av[na++] = idset;
+            av[na++] = "--quiet";
+            pid_t pid;
+            int e = posix_spawn(&pid, "/proc/self/exe", NULL, NULL, av, environ);
+            free(av);
+            if (e) {
+                fprintf(stderr, "mpstack sweep: cannot start a run: %s\n", strerror(e));
+                failed++;
+                continue;
+            }
+            for (unsigned j = 0; j < jobs; j++)
+                if (!pids[j]) {
+                    pids[j] = pid;
+                    break;
+                }
+            running++;
+        }
+        if (!running)
+            break;
+        int status;
+        pid_t p = waitpid(-1, &status, 0);
+        if (p < 0) {
+            if (errno == EINTR) {
+                for (unsigned j = 0; j < jobs; j++)
+                    if (pids[j])
+                        kill(pids[j], SIGINT);
+                continue;
+            }
+            break;
+        }
+        for (unsigned j = 0; j < jobs; j++)
+            if (pids[j] == p)
+                pids[j] = 0;
+        running--;
+        finished++;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            if (!cli_sigint_caught())
+                fprintf(stderr, "\nmpstack sweep: a run exited with %s %d\n",
+                        WIFEXITED(status) ? "status" : "signal",
+                        WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+            failed++;
+        }
+        if (!o.quiet) {
+            double el = wall_now() - t0;
+            double eta = finished ? el / (double)finished * (double)(ntodo - finished) : 0;
+            fprintf(stderr, "\rsweep %s: %zu/%zu runs done, %.0f s, ETA %.0f s   ", id,
+                    finished, ntodo, el, eta);
+        }
+    }
+    sigaction(SIGINT, &old, NULL);
+    if (!rc && !o.quiet && ntodo)
+        fputc('\n', stderr);
+    if (!rc && cli_sigint_caught()) {
+        fprintf(stderr, "mpstack: sweep interrupted; %zu of %zu runs stored, start it again to "
+                        "resume\n", total - ntodo + (finished - failed), total);
+        rc = EXIT_INTERRUPTED;
+    } else if (!rc && failed) {
+        rc = 1;
+    }
+    if (!rc)
+        printf("sweep %s: %zu runs in %s (%zu run now, %zu were stored)\n", id, total,
+               cfg->outputs.db, ntodo, total - ntodo);
+    for (size_t d = 0; d < ndone; d++)
+        free(done[d]);
+    free(done);
+    for (size_t c = 0; c < ncombo; c++)
+        free(point_text[c]);
+    free(point_text);
+    free(idx);
+    free(keys);
+    free(todo);
+    free(pids);
     scenario_free(base);
     opts_free(&o);
     return rc;

@@ -15,6 +15,7 @@ static const char usage[] =
     "commands:\n"
     "  run FILE        run a scenario, store it in the results database, print a summary\n"
     "  compare FILE    run each variant of the scenario's compare: block, print them side by side\n"
+    "  sweep FILE      run every point of the scenario's sweep: grid (resumable, in parallel)\n"
     "  validate FILE   check a scenario (and its includes and --set overrides) without running\n"
     "  list            the shipped scenarios and presets, one line each\n"
     "  params          every scenario parameter with type, default and meaning\n"
@@ -50,6 +51,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "validate") == 0)
         return cmd_validate(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)

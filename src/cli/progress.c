@@ -26,6 +26,17 @@ static void on_sigint(int sig)
     interrupt_requested = 1;
 }
 
+/* For commands that wait on child processes rather than a simulation (mpstack sweep). */
+void cli_sigint_catch(struct sigaction *old)
+{
+    struct sigaction sa = {.sa_handler = on_sigint};
+    sigemptyset(&sa.sa_mask);
+    interrupt_requested = 0;
+    sigaction(SIGINT, &sa, old);
+}
+
+bool cli_sigint_caught(void) { return interrupt_requested != 0; }
+
 struct progress {
     struct sim *sim;
     char label[64];

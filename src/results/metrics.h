@@ -50,6 +50,7 @@ struct run_record {
     char *scenario_name;
     char *description;
     uint64_t seed;
+    char sweep_id[64];       /* "" when the run belongs to no sweep */
     char version[96];
     char started_at[40];     /* UTC, ISO 8601 */
     /* totals */

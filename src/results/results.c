@@ -78,6 +78,7 @@ static const char schema_v2_add[] =
     ");\n";
 
 const char *results_schema_sql(void) { return schema_v1; }
+
 const char *results_schema_v2_sql(void) { return schema_v2_add; }
 
 static int fail(sqlite3 *db, char *err, size_t n, const char *what)
@@ -239,8 +240,8 @@ static int insert_run(sqlite3 *db, const struct run_record *rec, int64_t *id)
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db,
                            "INSERT INTO runs (scenario, name, description, seed, version, "
-                           "started_at, wall_seconds, sim_time_ps, measured_ps, events) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           "started_at, wall_seconds, sim_time_ps, measured_ps, events, "
+                           "sweep_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
     bind_text(st, 1, rec->scenario_path);
@@ -253,6 +254,10 @@ static int insert_run(sqlite3 *db, const struct run_record *rec, int64_t *id)
     sqlite3_bind_int64(st, 8, (sqlite3_int64)rec->sim_time);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)rec->measured);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)rec->events);
+    if (rec->sweep_id[0])
+        bind_text(st, 11, rec->sweep_id);
+    else
+        sqlite3_bind_null(st, 11);
     int rc = step_reset(st);
     sqlite3_finalize(st);
     *id = sqlite3_last_insert_rowid(db);
@@ -365,5 +370,44 @@ int results_store(struct results_db *r, const struct run_record *rec,
         return -1;
     }
     *run_id = id;
+    return 0;
+}
+
+int results_sweep_points(struct results_db *r, const char *sweep_id, const char *const *keys,
+                         size_t nkeys, char ***out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    sqlite3_stmt *runs, *par;
+    if (sqlite3_prepare_v2(r->db, "SELECT id, seed FROM runs WHERE sweep_id = ? ORDER BY id",
+                           -1, &runs, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_prepare_v2(r->db, "SELECT value FROM params WHERE run_id = ? AND key = ?", -1,
+                           &par, NULL) != SQLITE_OK) {
+        sqlite3_finalize(runs);
+        return -1;
+    }
+    bind_text(runs, 1, sweep_id);
+    size_t cap = 0;
+    while (sqlite3_step(runs) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(runs, 0);
+        char buf[2048];
+        size_t len = (size_t)snprintf(buf, sizeof(buf), "seed=%lld",
+                                      (long long)sqlite3_column_int64(runs, 1));
+        for (size_t k = 0; k < nkeys; k++) {
+            sqlite3_bind_int64(par, 1, id);
+            bind_text(par, 2, keys[k]);
+            const char *v = sqlite3_step(par) == SQLITE_ROW
+                                ? (const char *)sqlite3_column_text(par, 0) : "";
+            if (len < sizeof(buf))
+                len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\x1f%s=%s", keys[k],
+                                        v ? v : "");
+            sqlite3_reset(par);
+        }
+        xgrow((void **)out, &cap, *nout + 1, sizeof(**out));
+        (*out)[(*nout)++] = xstrdup(buf);
+    }
+    sqlite3_finalize(runs);
+    sqlite3_finalize(par);
     return 0;
 }

@@ -28,6 +28,11 @@ void results_close(struct results_db *db);
 int results_store(struct results_db *db, const struct run_record *rec,
                   const struct scenario *sc, int64_t *run_id, char *err, size_t errlen);
 
+/* The points of sweep `sweep_id` already stored, each as "seed=S" then, for each of keys,
+ * "\x1fKEY=VALUE" (the canonical value text). The caller frees each string and *out. */
+int results_sweep_points(struct results_db *r, const char *sweep_id, const char *const *keys,
+                         size_t nkeys, char ***out, size_t *nout);
+
 /* The schema as SQL, for docs/results.md and tests. */
 const char *results_schema_sql(void);
 /* What version 2 adds to it. */

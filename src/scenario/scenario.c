@@ -285,7 +285,8 @@ static struct ynode *load_file(struct loader *L, const char *path, const struct 
 static void set_path(struct loader *L, struct ynode *root, const char *key_in, const char *value,
                      const struct ymark *km, const struct ymark *vm, const char *what)
 {
-    if (strcmp(key_in, "include") == 0 || strcmp(key_in, "compare") == 0) {
+    if (strcmp(key_in, "include") == 0 || strcmp(key_in, "compare") == 0 ||
+        strcmp(key_in, "sweep") == 0) {
         diag_add(L->d, km, "%s: %s: cannot be overridden; list presets in the scenario's "
                            "include: and variants under compare:", what, key_in);
         return;
@@ -440,6 +441,103 @@ static void take_compare(struct loader *L, struct ynode *root)
     if (!sc->nvariants && diag_count(L->d) == 0)
         diag_add(L->d, &cmark, "compare: no variants given");
     ytree_free(c);
+}
+
+/* Take the `sweep:` block out of the merged tree into sc->sweep / sweep_seeds. */
+static void take_sweep(struct loader *L, struct ynode *root)
+{
+    long idx = ytree_find(root, "sweep");
+    if (idx < 0)
+        return;
+    struct ymark smark = root->key_marks[idx];
+    struct ynode *b = ytree_take(root, "sweep");
+    struct scenario *sc = L->sc;
+    size_t before = diag_count(L->d);
+    if (b->kind != Y_MAP) {
+        diag_add(L->d, &smark, "sweep: expected a section with seeds: and grid:, got %s",
+                 ytree_kind_name(b->kind));
+        ytree_free(b);
+        return;
+    }
+    sc->sweep_seeds = 1;
+    for (size_t i = 0; i < b->n; i++) {
+        struct ynode *it = b->items[i];
+        if (strcmp(b->keys[i], "seeds") == 0) {
+            char *end = NULL;
+            unsigned long long v = it->kind == Y_SCALAR && !it->is_null
+                                       ? strtoull(it->str, &end, 10) : 0;
+            if (!end || *end || v < 1 || v > 100000)
+                diag_add(L->d, &it->mark, "sweep.seeds: expected a whole number of seeds per "
+                                          "point, 1 to 100000");
+            else
+                sc->sweep_seeds = v;
+        } else if (strcmp(b->keys[i], "grid") == 0) {
+            if (it->kind != Y_MAP || it->n == 0) {
+                diag_add(L->d, &b->key_marks[i], "sweep.grid: expected a section of KEY: "
+                                                 "[value, ...] entries");
+                continue;
+            }
+            for (size_t k = 0; k < it->n; k++) {
+                struct ynode *vals = it->items[k];
+                if (vals->kind != Y_SEQ || vals->n == 0) {
+                    diag_add(L->d, &vals->mark, "sweep.grid.%s: expected a list of values "
+                             "(e.g. [0.5, 0.9])", it->keys[k]);
+                    continue;
+                }
+                sc->sweep = xrealloc(sc->sweep, (sc->nsweep + 1) * sizeof(*sc->sweep));
+                struct sweep_axis *ax = &sc->sweep[sc->nsweep++];
+                memset(ax, 0, sizeof(*ax));
+                ax->key = xstrdup(it->keys[k]);
+                ax->mark = it->key_marks[k];
+                ax->values = xcalloc(vals->n, sizeof(char *));
+                ax->marks = xcalloc(vals->n, sizeof(struct ymark));
+                for (size_t j = 0; j < vals->n; j++) {
+                    struct ynode *v = vals->items[j];
+                    if (v->kind != Y_SCALAR || v->is_null) {
+                        diag_add(L->d, &v->mark, "sweep.grid.%s: each value must be a value",
+                                 it->keys[k]);
+                        ax->values[j] = xstrdup("");
+                    } else {
+                        ax->values[j] = xstrdup(v->str);
+                    }
+                    ax->marks[j] = v->mark;
+                    ax->n++;
+                }
+            }
+        } else {
+            diag_add(L->d, &b->key_marks[i], "unknown key '%s' in sweep; valid keys: seeds, grid",
+                     b->keys[i]);
+        }
+    }
+    if (!sc->nsweep && diag_count(L->d) == before)
+        diag_add(L->d, &smark, "sweep: no grid: given");
+    ytree_free(b);
+}
+
+static void apply_sweep_point(struct loader *L, struct ynode *root)
+{
+    const struct scenario *sc = L->sc;
+    if (!sc->nsweep) {
+        diag_add(L->d, &L->file_mark, "this scenario has no sweep: block");
+        return;
+    }
+    if (L->o->nsweep_point != sc->nsweep) {
+        diag_add(L->d, &L->file_mark, "a sweep point needs %zu value indexes (one per grid key), "
+                 "got %zu", sc->nsweep, L->o->nsweep_point);
+        return;
+    }
+    for (size_t i = 0; i < sc->nsweep; i++) {
+        const struct sweep_axis *ax = &sc->sweep[i];
+        size_t j = L->o->sweep_point[i];
+        if (j >= ax->n) {
+            diag_add(L->d, &ax->mark, "sweep.grid.%s has %zu values; index %zu is out of range",
+                     ax->key, ax->n, j);
+            continue;
+        }
+        char what[160];
+        snprintf(what, sizeof(what), "sweep.grid.%s", ax->key);
+        set_path(L, root, ax->key, ax->values[j], &ax->mark, &ax->marks[j], what);
+    }
 }
 
 static void apply_variant(struct loader *L, struct ynode *root)
@@ -706,6 +804,7 @@ static void bind_root(struct loader *L, const struct ynode *root)
     add_param_names(&allowed, s->params, s->nparams);
     names_add(&allowed, "include");
     names_add(&allowed, "compare");
+    names_add(&allowed, "sweep");
     for (size_t i = 0; i < s->nsections; i++)
         names_add(&allowed, s->sections[i].key);
     check_keys(L, root, &allowed, "the scenario");
@@ -815,8 +914,11 @@ struct scenario *scenario_load(const struct schema *schema, const struct scenari
     struct ynode *root = load_file(&L, o->path, NULL);
     if (root) {
         take_compare(&L, root);
+        take_sweep(&L, root);
         if (o->variant && diag_count(d) == before)
             apply_variant(&L, root);
+        if (o->sweep_point && diag_count(d) == before)
+            apply_sweep_point(&L, root);
         apply_sets(&L, root);
         if (diag_count(d) == before) {
             bind_root(&L, root);
@@ -859,6 +961,14 @@ void scenario_free(struct scenario *sc)
         free(v->name);
     }
     free(sc->variants);
+    for (size_t i = 0; i < sc->nsweep; i++) {
+        for (size_t j = 0; j < sc->sweep[i].n; j++)
+            free(sc->sweep[i].values[j]);
+        free(sc->sweep[i].values);
+        free(sc->sweep[i].marks);
+        free(sc->sweep[i].key);
+    }
+    free(sc->sweep);
     for (size_t i = 0; i < sc->ncompare_metrics; i++)
         free(sc->compare_metrics[i]);
     free(sc->compare_metrics);

@@ -35,6 +35,15 @@ struct variant {
     struct ymark *key_marks, *value_marks;
 };
 
+/* One axis of a `sweep:` grid: a key and the values it takes. */
+struct sweep_axis {
+    char *key;
+    struct ymark mark;
+    size_t n;
+    char **values;
+    struct ymark *marks;
+};
+
 struct scenario {
     char *path;                  /* as given */
     char *name;                  /* e.g. "validation/mm1" (relative to the scenario dir) */
@@ -51,6 +60,10 @@ struct scenario {
     size_t nvariants;
     char **compare_metrics;
     size_t ncompare_metrics;
+    /* sweep: { seeds: N, grid: { key: [v, ...], ... } } */
+    struct sweep_axis *sweep;
+    size_t nsweep;
+    uint64_t sweep_seeds;        /* 0: no sweep block */
 };
 
 struct scenario_opts {
@@ -60,6 +73,9 @@ struct scenario_opts {
     const char *scenario_dir;    /* where presets/ lives */
     const char *variant;         /* apply this compare: variant's overrides (NULL: none); the
                                     schema must have a root text parameter "variant" */
+    const size_t *sweep_point;   /* apply sweep value sweep_point[i] of every axis i (NULL:
+                                    none); applied after the variant, before --set */
+    size_t nsweep_point;
 };
 
 /* Returns NULL if any mistake was found (all of them are in d). */

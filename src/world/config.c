@@ -236,6 +236,8 @@ static const struct param_def output_params[] = {
      .doc = "SQLite results database (created if missing; --db overrides)"},
     {.key = "store", .type = PT_BOOL, .offset = OUTF(store), .def = "true",
      .doc = "store the run in the database"},
+    {.key = "sweep_id", .type = PT_STRING, .offset = OUTF(sweep_id), .def = "",
+     .doc = "the sweep this run belongs to (set by `mpstack sweep`; stored in runs.sweep_id)"},
 };
 
 #define SECTION_MAP(key_, doc_, params_, type_, field_, count_)                            \

@@ -89,6 +89,7 @@ struct workload_cfg {
 struct outputs_cfg {
     char *db;
     bool store;
+    char *sweep_id;          /* set by mpstack sweep on each run it starts */
 };
 
 struct config {

@@ -441,6 +441,8 @@ void world_report(struct world *w, const struct scenario *sc, struct run_record 
     rec->scenario_name = xstrdup(sc->name);
     rec->description = xstrdup(cfg->description ? cfg->description : "");
     rec->seed = cfg->sim.seed;
+    snprintf(rec->sweep_id, sizeof(rec->sweep_id), "%s",
+             cfg->outputs.sweep_id ? cfg->outputs.sweep_id : "");
     snprintf(rec->version, sizeof(rec->version), "%s (%s)", MPSTACK_VERSION, MPSTACK_GIT);
     rec->sim_time = t;
     rec->measured = t > w->start ? t - w->start : 0;

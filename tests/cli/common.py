@@ -18,6 +18,27 @@ SANITIZED = os.environ.get("MPSTACK_SANITIZE", "OFF") in ("ON", "1", "TRUE")
 failures = []
 
 
+def mm1_yaml(description, cpus=1):
+    """A short M/M/1 scenario (20 ms, 15 lines), for tests that add blocks to it; line 16 is
+    the first line after it."""
+    return f"""description: "{description}"
+sim:
+  duration: 20ms
+  warmup: 1ms
+hosts:
+  server:
+    cpus: {cpus}
+workloads:
+  q:
+    kind: queue
+    host: server
+    servers: 1
+    service: exponential
+    mean_service: 10us
+    load: 0.5
+"""
+
+
 def fresh_tmp():
     shutil.rmtree(TMP, ignore_errors=True)
     os.makedirs(TMP)

@@ -8,27 +8,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import (check, db_rows, finish, fresh_tmp, path, run, run_json,  # noqa: E402
+from common import (mm1_yaml, check, db_rows, finish, fresh_tmp, path, run, run_json,  # noqa: E402
                     scenario, test, write)
 
 fresh_tmp()
 
-BASE = """description: "compare test"
-sim:
-  duration: 20ms
-  warmup: 1ms
-hosts:
-  server:
-    cpus: 1
-workloads:
-  q:
-    kind: queue
-    host: server
-    servers: 1
-    service: exponential
-    mean_service: 10us
-    load: 0.5
-"""
+BASE = mm1_yaml("compare test", cpus=1)
 
 GOOD = write("good.yaml", BASE + """compare:
   metrics: [q.util, q.wait.mean]

@@ -1,0 +1,110 @@
+"""`mpstack sweep`: every point of a scenario's sweep: grid, in parallel, tagged with one
+sweep id, resumable; mistakes reported at their line before anything runs."""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import mm1_yaml, SRC, check, db_rows, finish, fresh_tmp, path, run, test, write  # noqa: E402
+
+fresh_tmp()
+
+BASE = mm1_yaml("sweep test", cpus=2)
+GOOD = write("sweep.yaml", BASE + """sweep:
+  seeds: 2
+  grid:
+    workloads.q.load: [0.3, 0.6, 0.9]
+    workloads.q.servers: [1, 2]
+""")
+DB = path("sweep.sqlite")
+
+
+def ids():
+    return db_rows(DB, "SELECT DISTINCT sweep_id FROM runs")
+
+
+@test
+def every_point_and_seed_runs_once_under_one_id():
+    p = run("sweep", GOOD, "--db", DB, "--jobs", "2", check=0)
+    rows = db_rows(DB, "SELECT r.seed, l.value, s.value, r.sweep_id FROM runs r "
+                       "JOIN params l ON l.run_id = r.id AND l.key = 'workloads.q.load' "
+                       "JOIN params s ON s.run_id = r.id AND s.key = 'workloads.q.servers'")
+    points = sorted((seed, load, srv) for seed, load, srv, _ in rows)
+    want = sorted((seed, load, srv) for seed in (1, 2) for load in ("0.3", "0.6", "0.9")
+                  for srv in ("1", "2"))
+    check(points == want, f"points {points}")
+    check(len(ids()) == 1 and ids()[0][0].startswith("sw-"), f"sweep ids {ids()}")
+    check(ids()[0][0] in p.stdout, f"the id is not printed: {p.stdout}")
+    src = db_rows(DB, "SELECT DISTINCT source FROM params WHERE key = 'workloads.q.load'")
+    check(all(s.startswith(GOOD + ":19:") for (s,) in src),
+          f"a grid value's source should be its place in the grid: {src}")
+
+
+@test
+def started_again_it_skips_what_is_stored_and_runs_what_is_missing():
+    p = run("sweep", GOOD, "--db", DB, check=0)
+    check("12 already stored, 0 to run" in p.stderr, f"stderr: {p.stderr}")
+    check(db_rows(DB, "SELECT COUNT(*) FROM runs") == [(12,)], "runs added on a full sweep")
+    gone = db_rows(DB, "SELECT id, seed FROM runs ORDER BY id LIMIT 2")
+    import sqlite3
+    con = sqlite3.connect(DB)
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("DELETE FROM runs WHERE id IN (?, ?)", (gone[0][0], gone[1][0]))
+    con.commit()
+    con.close()
+    p = run("sweep", GOOD, "--db", DB, check=0)
+    check("10 already stored, 2 to run" in p.stderr, f"stderr: {p.stderr}")
+    check(db_rows(DB, "SELECT COUNT(*) FROM runs") == [(12,)], "the missing runs were not redone")
+
+
+@test
+def another_override_is_another_sweep():
+    run("sweep", GOOD, "--db", DB, "--set", "sim.duration=10ms", "--jobs", "2", check=0)
+    check(len(ids()) == 2, f"sweep ids {ids()}")
+    check(db_rows(DB, "SELECT COUNT(*) FROM runs") == [(24,)], "runs")
+
+
+@test
+def an_edited_file_is_another_sweep():
+    text = open(GOOD).read()
+    f = write("edit.yaml", text)
+    run("sweep", f, "--db", path("e.sqlite"), check=0)
+    f = write("edit.yaml", text.replace("mean_service: 10us", "mean_service: 20us"))
+    p = run("sweep", f, "--db", path("e.sqlite"), check=0)
+    check("0 already stored" in p.stderr, f"an edited scenario resumed the old sweep: {p.stderr}")
+
+
+@test
+def the_sweep_plot_reads_a_sweep():
+    (sid,) = ids()[0]
+    env = dict(os.environ, PYTHONPATH=SRC)
+    out = path("util.png")
+    p = subprocess.run([sys.executable, "-m", "analysis", "sweep", "--db", DB, "--sweep", sid,
+                        "--metric", "q.util", "--param", "workloads.q.load", "--by",
+                        "workloads.q.servers", "--out", out], capture_output=True, text=True,
+                       env=env, cwd=SRC, timeout=300)
+    check(p.returncode == 0 and os.path.getsize(out) > 0, f"analysis: {p.stderr}")
+
+
+def expect_error(text, message):
+    f = write("bad.yaml", text)
+    p = run("sweep", f, "--db", path("bad.sqlite"))
+    check(p.returncode == 2, f"exit {p.returncode} (wanted 2)")
+    check(message in p.stderr, f"wanted {message!r} in:\n{p.stderr}")
+    check(not os.path.exists(path("bad.sqlite")), "a bad sweep wrote a database")
+
+
+@test
+def mistakes_are_reported_at_their_line_before_anything_runs():
+    expect_error(BASE + "sweep:\n  grid:\n    workloads.q.lod: [1, 2]\n", "bad.yaml:18:5:")
+    expect_error(BASE + "sweep:\n  grid:\n    workloads.q.load: [0.5, 7]\n", "bad.yaml:18:29:")
+    expect_error(BASE + "sweep:\n  seeds: 0\n  grid:\n    workloads.q.load: [0.5]\n",
+                 "sweep.seeds: expected a whole number")
+    expect_error(BASE + "sweep:\n  grids:\n    workloads.q.load: [0.5]\n",
+                 "unknown key 'grids' in sweep")
+    expect_error(BASE, "has no sweep: block")
+    p = run("run", GOOD, "--sweep-point", "5,0", "--set", "outputs.store=false")
+    check(p.returncode == 2 and "index 5 is out of range" in p.stderr, f"{p.stderr}")
+
+
+finish()
