@@ -23,7 +23,8 @@ extern char **environ;
 #include "world/world.h"
 
 static const char run_usage[] =
-    "usage: mpstack run FILE [--set key=value]... [--seed N] [--db PATH] [--json] [--quiet]\n"
+    "usage: mpstack run FILE [--set key=value]... [--seed N] [--db PATH] [--pcap PREFIX]\n"
+    "                        [--json] [--quiet]\n"
     "\n"
     "Run a scenario, store the run in the results database and print a summary.\n"
     "\n"
@@ -32,6 +33,8 @@ static const char run_usage[] =
     "  --seed N         master seed (same as --set sim.seed=N)\n"
     "  --db PATH        results database (same as --set outputs.db=PATH);\n"
     "                   default results/mpstack.sqlite\n"
+    "  --pcap PREFIX    write each NIC port's frames to PREFIX<nic>.pcap (same as\n"
+    "                   --set outputs.pcap=PREFIX)\n"
     "  --json           print one JSON object (run id, scenario, seed, parameters, metrics)\n"
     "                   instead of the table\n"
     "  --quiet          no progress line and no table (errors and --json output only)\n"
@@ -64,6 +67,7 @@ struct run_opts {
     bool json, quiet;
     char seed_set[96]; /* --seed N as "sim.seed=N" */
     char *db_set;      /* --db PATH as "outputs.db=PATH" */
+    char *pcap_set;    /* --pcap PREFIX as "outputs.pcap=PREFIX" */
     unsigned jobs;     /* sweep: runs at once (0: as many as CPUs) */
     size_t point[16];  /* run --sweep-point I,J,...: one value index per grid axis */
     size_t npoint;
@@ -82,7 +86,8 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
         {"set", required_argument, NULL, 's'}, {"seed", required_argument, NULL, 'S'},
         {"db", required_argument, NULL, 'd'},  {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},     {"jobs", required_argument, NULL, 'J'},
-        {"sweep-point", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0},
+        {"sweep-point", required_argument, NULL, 'P'}, {"pcap", required_argument, NULL, 'C'},
+        {NULL, 0, NULL, 0},
     };
     const char *cmd = !is_run ? "validate" : strcmp(argv[0], "compare") == 0 ? "compare"
                                            : strcmp(argv[0], "sweep") == 0   ? "sweep"
@@ -101,7 +106,7 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
             o->file = argv[optind++];
             continue;
         }
-        bool run_only = c == 'S' || c == 'd' || c == 'j' || c == 'q';
+        bool run_only = c == 'S' || c == 'd' || c == 'j' || c == 'q' || c == 'C';
         bool misplaced = (c == 'J' && strcmp(cmd, "sweep") != 0) ||
                          (c == 'P' && strcmp(cmd, "run") != 0);
         if (c == '?' || (run_only && !is_run) || misplaced) {
@@ -119,7 +124,12 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
             o->json = true;
         else if (c == 'q')
             o->quiet = true;
-        else if (c == 'J' || c == 'P') {
+        else if (c == 'C') {
+            size_t n = strlen(optarg) + 16;
+            o->pcap_set = xmalloc(n);
+            snprintf(o->pcap_set, n, "outputs.pcap=%s", optarg);
+            add_set(o, o->pcap_set);
+        } else if (c == 'J' || c == 'P') {
             const char *t = optarg;
             do {
                 uint64_t v;
@@ -220,6 +230,7 @@ static void opts_free(struct run_opts *o)
 {
     free(o->sets);
     free(o->db_set);
+    free(o->pcap_set);
 }
 
 static double wall_now(void)

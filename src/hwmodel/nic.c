@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hwmodel/cache.h"
+#include "hwmodel/pcap.h"
 #include "hwmodel/mem.h"
 #include "hwmodel/prot/nic_desc.h"
 #include "hwmodel/prot/nic_regs.h"
@@ -42,6 +43,8 @@ struct nic *nic_create(struct sim *sim, struct frame_pool *pool, const struct ni
         n->vslot[v] = (struct nic_vecslot){n, v};
     return n;
 }
+
+void nic_capture(struct nic *n, struct pcap_writer *w) { n->capture = w; }
 
 void nic_destroy(struct nic *n)
 {
@@ -502,6 +505,8 @@ static void pb_drain(struct nic *n)
 static void link_rx(void *dev, struct frame *f)
 {
     struct nic *n = dev;
+    if (n->capture)
+        pcap_write(n->capture, sim_now(n->sim), f->f_data, f->f_len);
     n->r_tpr++;
     if (f->f_len + ETHER_CRC_LEN < ETHER_MIN_LEN || f->f_len > ETHER_MAX_LEN - ETHER_CRC_LEN) {
         n->st.rx_drop_length++; /* runt or oversize (no jumbo frames in this model) */
@@ -703,6 +708,8 @@ static void tx_next(struct nic *n)
         n->r_gptc++;
         n->r_tpt++;
         n->r_gotc += f->f_len + ETHER_CRC_LEN;
+        if (n->capture)
+            pcap_write(n->capture, sim_now(n->sim), f->f_data, f->f_len);
         link_send(n->link, n->side, f);
         return; /* link_ready() continues when this frame has left the wire */
     }

@@ -77,6 +77,10 @@ struct nic_params {
 
 struct nic *nic_create(struct sim *sim, struct frame_pool *pool, const struct nic_params *p);
 void nic_destroy(struct nic *n);
+/* Write every frame the port receives from or sends to its link into w (the caller owns w
+ * and closes it after the run); NULL stops. */
+struct pcap_writer;
+void nic_capture(struct nic *n, struct pcap_writer *w);
 const char *nic_name(const struct nic *n);
 const struct nic_chip *nic_chip(const struct nic *n);
 struct hw_host *nic_host(const struct nic *n);

@@ -74,6 +74,7 @@ struct nic_regref {
 };
 
 struct nic {
+    struct pcap_writer *capture; /* every frame in and out of the port, or NULL */
     struct sim *sim;
     struct frame_pool *pool;
     char name[64];

@@ -4,9 +4,11 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 
@@ -238,6 +240,9 @@ static const struct param_def output_params[] = {
      .doc = "store the run in the database"},
     {.key = "sweep_id", .type = PT_STRING, .offset = OUTF(sweep_id), .def = "",
      .doc = "the sweep this run belongs to (set by `mpstack sweep`; stored in runs.sweep_id)"},
+    {.key = "pcap", .type = PT_STRING, .offset = OUTF(pcap), .def = "",
+     .doc = "write every frame each NIC port receives and sends to PREFIX<nic>.pcap (pcap, "
+            "nanosecond timestamps; --pcap PREFIX); empty: no capture"},
 };
 
 #define SECTION_MAP(key_, doc_, params_, type_, field_, count_)                            \
@@ -497,9 +502,31 @@ static void check_stack(const struct scenario *sc, struct diag *d)
 }
 
 /* Checks that need more than one key. */
+/* The capture prefix's directory must exist and be writable (checked before anything runs). */
+static void check_outputs(const struct scenario *sc, struct diag *d)
+{
+    const struct config *c = sc->cfg;
+    if (!c->outputs.pcap || !c->outputs.pcap[0])
+        return;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", c->outputs.pcap);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof(dir), ".");
+    else if (slash == dir)
+        dir[1] = 0;
+    else
+        *slash = 0;
+    if (access(dir, W_OK | X_OK) != 0)
+        diag_add(d, scenario_mark(sc, "outputs.pcap"), "outputs.pcap: cannot write captures "
+                 "into %s (%s); give a prefix in an existing, writable directory", dir,
+                 strerror(errno));
+}
+
 static void config_check(const struct scenario *sc, struct diag *d)
 {
     const struct config *c = sc->cfg;
+    check_outputs(sc, d);
     check_hosts(sc, d);
     check_stack(sc, d);
     const char **owner = xcalloc(2 * (c->nlinks + 1), sizeof(*owner));

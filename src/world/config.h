@@ -90,6 +90,7 @@ struct outputs_cfg {
     char *db;
     bool store;
     char *sweep_id;          /* set by mpstack sweep on each run it starts */
+    char *pcap;              /* capture prefix: one PREFIX<nic>.pcap per NIC; "" for none */
 };
 
 struct config {

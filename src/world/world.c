@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "hwmodel/cache.h"
 #include "hwmodel/mem.h"
 #include "hwmodel/nic.h"
+#include "hwmodel/pcap.h"
 #include "hwmodel/nic_refdrv.h"
 #include "hwmodel/traffic.h"
 #include "hwmodel/wire.h"
@@ -36,6 +38,7 @@ struct world_nic {
     struct nic *nic;
     struct nic_plan plan;
     struct nic_refdrv *drv;
+    struct pcap_writer *pcap;   /* --pcap PREFIX: PREFIX<name>.pcap */
 };
 
 struct world {
@@ -156,6 +159,15 @@ static void build_devices(struct world *w)
                                 .socket = (unsigned)nc->socket};
         wn->cfg = nc;
         wn->nic = nic_create(w->sim, &w->pool, &np);
+        if (c->outputs.pcap && c->outputs.pcap[0]) {
+            char file[4096];
+            snprintf(file, sizeof(file), "%s%s.pcap", c->outputs.pcap, nc->name);
+            if (!(wn->pcap = pcap_open(file))) {
+                fprintf(stderr, "mpstack: cannot write %s: %s\n", file, strerror(errno));
+                exit(1);
+            }
+            nic_capture(wn->nic, wn->pcap);
+        }
         nic_attach(wn->nic, link_named(w, nc->link), (int)nc->side);
         nic_plan_dragonfly_rx(chip, (unsigned)h->ncpus, (unsigned)nc->rx_rings,
                               (enum nic_mode)nc->mode, nc->ring_pow2, &wn->plan);
@@ -228,6 +240,9 @@ void world_destroy(struct world *w)
     for (size_t i = 0; i < c->nnics; i++) {
         nic_refdrv_destroy(w->nics[i].drv);
         nic_destroy(w->nics[i].nic);
+        if (w->nics[i].pcap && pcap_close(w->nics[i].pcap))
+            fprintf(stderr, "mpstack: writing the capture of %s failed: %s\n",
+                    w->nics[i].cfg->name, strerror(errno));
     }
     for (size_t i = 0; i < c->nlinks; i++)
         link_destroy(w->links[i]);
