@@ -10,6 +10,7 @@ from .db import Db
 KINDS = {
     "compare": "a metric across runs or variants, mean over seeds with 95% intervals (--metric)",
     "sweep": "a metric against a swept parameter, one line per design (--metric, --param)",
+    "cdf": "distribution of a histogram (default: the sink's latency), a line per run (--hist)",
     "cpu": "per-CPU time of one run, stacked by category",
     "lines": "cache-line transfers of one run by memory region, and between CPUs",
     "ipi": "IPIs of one run by CPU pair",
@@ -34,6 +35,8 @@ def parse(argv):
     ap.add_argument("--param", help="swept parameter on the x axis (sweep)")
     ap.add_argument("--by", help="parameter whose value names a bar or line (default: variant)")
     ap.add_argument("--host", help="host (cpu, lines, ipi; default the first)")
+    ap.add_argument("--hist", help="histogram name (cdf; default the run's first, e.g. "
+                                   "sink.sink.latency)")
     ap.add_argument("--data", help="also write the plotted data as JSON to this file")
     a = ap.parse_args(argv)
     if not a.out.endswith((".png", ".svg")):
@@ -58,6 +61,8 @@ def main(argv=None):
             data = plots.compare(db, ids, a.out, a.metric, a.by)
         elif a.kind == "sweep":
             data = plots.sweep(db, ids, a.out, a.metric, a.param, a.by)
+        elif a.kind == "cdf":
+            data = plots.cdf(db, ids, a.out, a.hist, a.by)
         else:
             fn = getattr(plots, a.kind)
             data = fn(db, ids[-1], a.out, a.host)

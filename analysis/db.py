@@ -77,6 +77,20 @@ class Db:
             args.append(host)
         return self.rows(sql + " ORDER BY host, cpu, category", args)
 
+    def hist(self, run_id, name):
+        try:
+            return self.rows("SELECT upper, count, unit FROM hist WHERE run_id = ? AND name = ? "
+                             "ORDER BY upper", (run_id, name))
+        except sqlite3.OperationalError:  # an older database: no histograms
+            return []
+
+    def hist_names(self, run_id):
+        try:
+            return [n for (n,) in self.rows("SELECT DISTINCT name FROM hist WHERE run_id = ? "
+                                            "ORDER BY name", (run_id,))]
+        except sqlite3.OperationalError:
+            return []
+
     def pairs(self, run_id, name, host=None):
         sql = "SELECT host, src, dst, value FROM pairs WHERE run_id = ? AND name = ?"
         args = [run_id, name]

@@ -237,3 +237,43 @@ def ipi(db, run_id, out, host=None):
     _save(fig, out)
     return {"kind": "ipi", "host": host, "matrix": m, "total": sum(map(sum, m)),
             "caption": caption}
+
+
+def cdf(db, ids, out, name=None, by=None):
+    """Cumulative distribution of a stored histogram (default: the first run's first, e.g.
+    sink.sink.latency), one line per run, labelled by --by, variant or run id."""
+    name = name or next(iter(db.hist_names(ids[0])), None)
+    if not name:
+        raise LookupError(f"run {ids[0]} stored no histogram")
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    data = []
+    unit = ""
+    rows_by_run = {i: db.hist(i, name) for i in ids}
+    allx = [u for rows in rows_by_run.values() for u, _, _ in rows]
+    if not allx:
+        raise LookupError(f"no run of {_ranges(ids)} has histogram {name}")
+    unit = next(r[2] for rows in rows_by_run.values() for r in rows)
+    f, shown = _display(allx, unit)
+    for i, rows in rows_by_run.items():
+        if not rows:
+            continue
+        total = sum(c for _, c, _ in rows)
+        xs, ys, cum = [], [], 0
+        for u, c, _ in rows:
+            cum += c
+            xs.append(u)
+            ys.append(cum / total)
+        ax.step([x / f for x in xs], ys, where="post", label=_label(db, i, by))
+        data.append({"run": i, "label": _label(db, i, by), "upper": xs, "fraction": ys,
+                     "samples": total})
+    ax.set_xscale("log")
+    ax.set_xlabel(f"{name} ({shown}, log scale)")
+    ax.set_ylabel("fraction of samples at most x")
+    ax.set_ylim(0, 1.02)
+    ax.set_title(f"distribution of {name}")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=8)
+    fig.subplots_adjust(bottom=0.2)
+    caption = _caption(fig, db, [d["run"] for d in data])
+    _save(fig, out)
+    return {"kind": "cdf", "name": name, "unit": unit, "caption": caption, "runs": data}

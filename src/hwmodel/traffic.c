@@ -320,8 +320,10 @@ static void sink_rx(void *dev, struct frame *f)
         frame_free(s->pool, f);
         return;
     }
-    double lat = sim_time_to_s(sim_now(s->sim) - pl.born);
+    sim_time_t lat_ps = sim_now(s->sim) - pl.born;
+    double lat = sim_time_to_s(lat_ps);
     stat_acc_add(&s->st.latency, lat);
+    s->st.lat_hist[sink_hist_bucket(lat_ps / 1000)]++;
     if (s->st.latency.n == 1 || lat < s->st.lat_min)
         s->st.lat_min = lat;
     if (lat > s->st.lat_max)
@@ -339,6 +341,23 @@ static void sink_rx(void *dev, struct frame *f)
         }
     }
     frame_free(s->pool, f);
+}
+
+unsigned sink_hist_bucket(uint64_t ns)
+{
+    if (ns < 64)
+        return (unsigned)ns;
+    unsigned e = 63u - (unsigned)__builtin_clzll(ns); /* >= 6 */
+    unsigned b = 64 + (e - 6) * 32 + (unsigned)((ns >> (e - 5)) & 31);
+    return b < SINK_HIST_BUCKETS ? b : SINK_HIST_BUCKETS - 1;
+}
+
+uint64_t sink_hist_upper(unsigned b)
+{
+    if (b < 64)
+        return b;
+    unsigned e = (b - 64) / 32 + 6, sub = (b - 64) % 32;
+    return ((uint64_t)(32 + sub) << (e - 5)) + ((uint64_t)1 << (e - 5)) - 1;
 }
 
 struct sink *sink_create(struct sim *sim, struct frame_pool *pool, const struct sink_cfg *c,
@@ -372,4 +391,5 @@ void sink_measure_start(struct sink *s)
     s->st.frames = s->st.bytes = s->st.bad = s->st.gaps = s->st.reordered = 0;
     stat_acc_init(&s->st.latency);
     s->st.lat_min = s->st.lat_max = 0;
+    memset(s->st.lat_hist, 0, sizeof(s->st.lat_hist));
 }

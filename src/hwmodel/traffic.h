@@ -83,6 +83,13 @@ void pktgen_stop(struct pktgen *g);
 /* Restart the counts (end of warm-up). */
 void pktgen_measure_start(struct pktgen *g);
 
+/* Latency histogram in nanoseconds: one bucket per value below 64 ns, then 32 buckets per
+ * power of two (at most 3% apart), up to about 8.6 s; longer ones land in the last. */
+#define SINK_HIST_BUCKETS (64 + 28 * 32)
+unsigned sink_hist_bucket(uint64_t ns);
+/* Largest latency (ns) bucket b holds. */
+uint64_t sink_hist_upper(unsigned b);
+
 struct sink_stats {
     uint64_t frames, bytes;
     uint64_t bad;             /* failed a check */
@@ -90,6 +97,7 @@ struct sink_stats {
     uint64_t reordered;
     struct stat_acc latency;  /* seconds */
     double lat_min, lat_max;
+    uint64_t lat_hist[SINK_HIST_BUCKETS]; /* latency histogram, see sink_hist_* */
 };
 
 struct sink *sink_create(struct sim *sim, struct frame_pool *pool, const struct sink_cfg *c,

@@ -33,6 +33,11 @@ void rec_fini(struct run_record *r)
     free(r->series);
     free(r->cpu);
     free(r->pairs);
+    for (size_t i = 0; i < r->nhist; i++) {
+        free(r->hist[i].name);
+        free(r->hist[i].unit);
+    }
+    free(r->hist);
     free(r->scenario_path);
     free(r->scenario_name);
     free(r->description);
@@ -77,6 +82,13 @@ void rec_pair(struct run_record *r, const char *host, const char *name, int src,
 {
     xgrow((void **)&r->pairs, &r->pairs_cap, r->npairs + 1, sizeof(*r->pairs));
     r->pairs[r->npairs++] = (struct pair_row){xstrdup(host), xstrdup(name), src, dst, value};
+}
+
+void rec_hist(struct run_record *r, const char *name, const char *unit, double upper,
+              uint64_t count)
+{
+    xgrow((void **)&r->hist, &r->hist_cap, r->nhist + 1, sizeof(*r->hist));
+    r->hist[r->nhist++] = (struct hist_row){xstrdup(name), xstrdup(unit), upper, count};
 }
 
 void rec_cpu_time(struct run_record *r, const char *host, int cpu, const char *category,

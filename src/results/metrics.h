@@ -44,6 +44,14 @@ struct pair_row {
     double value;
 };
 
+/* One bucket of a histogram: `count` samples at most `upper` (in `unit`). */
+struct hist_row {
+    char *name;
+    char *unit;
+    double upper;
+    uint64_t count;
+};
+
 struct run_record {
     /* identity */
     char *scenario_path;
@@ -68,6 +76,8 @@ struct run_record {
     size_t ncpu, cpu_cap;
     struct pair_row *pairs;
     size_t npairs, pairs_cap;
+    struct hist_row *hist;
+    size_t nhist, hist_cap;
 };
 
 void rec_init(struct run_record *r);
@@ -83,6 +93,8 @@ void rec_cpu_time(struct run_record *r, const char *host, int cpu, const char *c
                   sim_time_t ps);
 void rec_pair(struct run_record *r, const char *host, const char *name, int src, int dst,
               double value);
+void rec_hist(struct run_record *r, const char *name, const char *unit, double upper,
+              uint64_t count);
 const struct metric *rec_find_metric(const struct run_record *r, const char *name);
 
 #endif

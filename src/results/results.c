@@ -65,7 +65,8 @@ static const char schema_v1[] =
     "  PRIMARY KEY (run_id, host, cpu, category)\n"
     ");\n";
 
-/* Version 2 adds CPU-by-CPU matrices; a version-1 database is upgraded in place. */
+/* Version 2 adds CPU-by-CPU matrices and histograms; a version-1 database is upgraded in
+ * place. */
 static const char schema_v2_add[] =
     "CREATE TABLE pairs (\n"
     "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
@@ -75,6 +76,14 @@ static const char schema_v2_add[] =
     "  dst INTEGER NOT NULL,\n"
     "  value REAL NOT NULL,          -- in the measured window; zero cells are not stored\n"
     "  PRIMARY KEY (run_id, host, name, src, dst)\n"
+    ");\n"
+    "CREATE TABLE hist (\n"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+    "  name TEXT NOT NULL,           -- e.g. sink.sink.latency\n"
+    "  unit TEXT NOT NULL,\n"
+    "  upper REAL NOT NULL,          -- the bucket holds samples <= upper (and > the previous)\n"
+    "  count INTEGER NOT NULL,       -- samples in the measured window; empty buckets omitted\n"
+    "  PRIMARY KEY (run_id, name, upper)\n"
     ");\n";
 
 const char *results_schema_sql(void) { return schema_v1; }
@@ -304,6 +313,19 @@ static int insert_pairs(sqlite3 *db, int64_t id, const struct run_record *rec)
         sqlite3_bind_int(p, 4, rec->pairs[i].src);
         sqlite3_bind_int(p, 5, rec->pairs[i].dst);
         sqlite3_bind_double(p, 6, rec->pairs[i].value);
+        rc = step_reset(p);
+    }
+    sqlite3_finalize(p);
+    if (rc)
+        return rc;
+    if (sqlite3_prepare_v2(db, "INSERT INTO hist VALUES (?,?,?,?,?)", -1, &p, NULL))
+        return -1;
+    for (size_t i = 0; i < rec->nhist && rc == 0; i++) {
+        sqlite3_bind_int64(p, 1, id);
+        bind_text(p, 2, rec->hist[i].name);
+        bind_text(p, 3, rec->hist[i].unit);
+        sqlite3_bind_double(p, 4, rec->hist[i].upper);
+        sqlite3_bind_int64(p, 5, (sqlite3_int64)rec->hist[i].count);
         rc = step_reset(p);
     }
     sqlite3_finalize(p);

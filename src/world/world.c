@@ -284,6 +284,35 @@ static void report_cpu_time(struct world *w, struct run_record *rec, sim_time_t 
     }
 }
 
+/* The sink's latency histogram (hist table) and its percentiles (bucket upper bounds, so at
+ * most 3% above the exact order statistic). */
+static void report_latency_hist(struct run_record *rec, const char *name,
+                                const struct sink_stats *st)
+{
+    static const struct {
+        double q;
+        const char *suffix;
+    } pct[] = {{0.5, "p50"}, {0.9, "p90"}, {0.99, "p99"}, {0.999, "p999"}};
+    uint64_t n = 0;
+    for (unsigned b = 0; b < SINK_HIST_BUCKETS; b++)
+        n += st->lat_hist[b];
+    char hname[160];
+    snprintf(hname, sizeof(hname), "sink.%s.latency", name);
+    uint64_t cum = 0;
+    size_t k = 0, np = sizeof(pct) / sizeof(pct[0]);
+    for (unsigned b = 0; b < SINK_HIST_BUCKETS; b++) {
+        if (!st->lat_hist[b])
+            continue;
+        double upper = (double)sink_hist_upper(b) * 1e-9;
+        rec_hist(rec, hname, "s", upper, st->lat_hist[b]);
+        cum += st->lat_hist[b];
+        while (k < np && (double)cum >= pct[k].q * (double)n) {
+            rec_metricf(rec, "s", upper, "sink.%s.latency.%s", name, pct[k].suffix);
+            k++;
+        }
+    }
+}
+
 /* Links: frames, packet and wire rates per direction ("ab" is side 0 to side 1). */
 static void report_links(struct world *w, struct run_record *rec, double secs)
 {
@@ -359,6 +388,7 @@ static void report_traffic(struct world *w, struct run_record *rec, double secs)
             rec_metricf(rec, "s", st->latency.mean, "sink.%s.latency.mean", name);
             rec_metricf(rec, "s", st->lat_min, "sink.%s.latency.min", name);
             rec_metricf(rec, "s", st->lat_max, "sink.%s.latency.max", name);
+            report_latency_hist(rec, name, st);
         }
     }
 }

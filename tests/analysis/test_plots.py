@@ -120,6 +120,27 @@ def lines_and_ipi_matrices_are_the_stored_pairs():
 
 
 @test
+def cdf_plots_the_stored_latency_histogram_cumulatively():
+    d = plot("cdf", "--scenario", "lessons/forwarding-handoff", out=path("cdf.svg"))
+    check(d["name"] == "sink.sink.latency" and len(d["runs"]) == len(HANDOFF),
+          f"{d['name']}, {len(d['runs'])} lines")
+    for line in d["runs"]:
+        rows = db_rows(DB, "SELECT upper, count FROM hist WHERE run_id = ? AND name = ? "
+                           "ORDER BY upper", (line["run"], d["name"]))
+        total = sum(c for _, c in rows)
+        frames = db_rows(DB, "SELECT value FROM metrics WHERE run_id = ? AND name = "
+                             "'sink.sink.frames'", (line["run"],))[0][0]
+        check(total == line["samples"] == frames, f"run {line['run']}: {total} samples, "
+              f"plotted {line['samples']}, sink saw {frames}")
+        check(line["upper"] == [u for u, _ in rows] and close(line["fraction"][-1], 1.0),
+              f"run {line['run']}: plotted buckets differ from the table")
+        p50 = db_rows(DB, "SELECT value FROM metrics WHERE run_id = ? AND name = "
+                          "'sink.sink.latency.p50'", (line["run"],))[0][0]
+        first = next(u for u, fr in zip(line["upper"], line["fraction"]) if fr >= 0.5)
+        check(close(first, p50), f"run {line['run']}: median {first} vs p50 metric {p50}")
+
+
+@test
 def mistakes_are_refused_with_a_message():
     p = plot("compare", "--metric", "no.such.metric", ok=False)
     check(p.returncode == 2 and "no.such.metric" in p.stderr, f"{p.returncode} {p.stderr}")

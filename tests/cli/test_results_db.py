@@ -19,7 +19,7 @@ def schema_and_version():
     run("run", scenario("validation/mm1.yaml"), "--db", db, *SHORT, "--quiet", check=0)
     check(db_rows(db, "PRAGMA user_version") == [(2,)], "user_version")
     tables = {r[0] for r in db_rows(db, "SELECT name FROM sqlite_master WHERE type='table'")}
-    check(tables == {"runs", "params", "metrics", "series", "cpu_time", "pairs"},
+    check(tables == {"runs", "params", "metrics", "series", "cpu_time", "pairs", "hist"},
           f"tables {tables}")
     check(db_rows(db, "PRAGMA journal_mode") == [("wal",)], "not in WAL mode")
 
@@ -31,6 +31,7 @@ def a_version_1_database_is_upgraded_in_place_and_keeps_its_runs():
     run("run", scenario("validation/mm1.yaml"), "--db", db, *SHORT, "--quiet", check=0)
     con = sqlite3.connect(db)  # make it look like a version-1 database
     con.execute("DROP TABLE pairs")
+    con.execute("DROP TABLE hist")
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()

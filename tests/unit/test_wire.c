@@ -222,6 +222,23 @@ static void test_sink_checks(void)
     sim_destroy(sim);
 }
 
+/* The sink's latency histogram: every value lands in the bucket whose range holds it, and
+ * buckets are at most 1/32 of their value wide. */
+static void test_latency_histogram(void)
+{
+    for (uint64_t v = 0; v < 200000; v += (v < 1000 ? 1 : v / 97)) {
+        unsigned b = sink_hist_bucket(v);
+        CHECK(b < SINK_HIST_BUCKETS);
+        CHECK(sink_hist_upper(b) >= v);
+        if (b > 0)
+            CHECK(sink_hist_upper(b - 1) < v);
+        if (v >= 64)
+            CHECK((double)(sink_hist_upper(b) - v) <= (double)v / 32.0);
+    }
+    CHECK_EQ(sink_hist_bucket(UINT64_C(1) << 40), SINK_HIST_BUCKETS - 1);
+    CHECK(sink_hist_upper(SINK_HIST_BUCKETS - 1) > UINT64_C(8000000000));
+}
+
 int main(void)
 {
     RUN(test_wire_bytes);
@@ -229,5 +246,6 @@ int main(void)
     RUN(test_queue_limit_and_ready);
     RUN(test_loss);
     RUN(test_sink_checks);
+    RUN(test_latency_histogram);
     return check_result();
 }
