@@ -24,7 +24,7 @@ extern char **environ;
 
 static const char run_usage[] =
     "usage: mpstack run FILE [--set key=value]... [--seed N] [--db PATH] [--pcap PREFIX]\n"
-    "                        [--json] [--quiet]\n"
+    "                        [--trace FILE [--trace-window START:END]] [--json] [--quiet]\n"
     "\n"
     "Run a scenario, store the run in the results database and print a summary.\n"
     "\n"
@@ -35,6 +35,8 @@ static const char run_usage[] =
     "                   default results/mpstack.sqlite\n"
     "  --pcap PREFIX    write each NIC port's frames to PREFIX<nic>.pcap (same as\n"
     "                   --set outputs.pcap=PREFIX)\n"
+    "  --trace FILE     write a timeline (Chrome trace JSON, opens in the Perfetto UI)\n"
+    "  --trace-window START:END  only that part of the run, e.g. 5ms:5.2ms\n"
     "  --json           print one JSON object (run id, scenario, seed, parameters, metrics)\n"
     "                   instead of the table\n"
     "  --quiet          no progress line and no table (errors and --json output only)\n"
@@ -67,7 +69,8 @@ struct run_opts {
     bool json, quiet;
     char seed_set[96]; /* --seed N as "sim.seed=N" */
     char *db_set;      /* --db PATH as "outputs.db=PATH" */
-    char *pcap_set;    /* --pcap PREFIX as "outputs.pcap=PREFIX" */
+    char **owned;      /* --pcap, --trace, --trace-window as their --set strings */
+    size_t nowned;
     unsigned jobs;     /* sweep: runs at once (0: as many as CPUs) */
     size_t point[16];  /* run --sweep-point I,J,...: one value index per grid axis */
     size_t npoint;
@@ -87,6 +90,7 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
         {"db", required_argument, NULL, 'd'},  {"json", no_argument, NULL, 'j'},
         {"quiet", no_argument, NULL, 'q'},     {"jobs", required_argument, NULL, 'J'},
         {"sweep-point", required_argument, NULL, 'P'}, {"pcap", required_argument, NULL, 'C'},
+        {"trace", required_argument, NULL, 'T'}, {"trace-window", required_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = !is_run ? "validate" : strcmp(argv[0], "compare") == 0 ? "compare"
@@ -106,7 +110,8 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
             o->file = argv[optind++];
             continue;
         }
-        bool run_only = c == 'S' || c == 'd' || c == 'j' || c == 'q' || c == 'C';
+        bool run_only = c == 'S' || c == 'd' || c == 'j' || c == 'q' || c == 'C' || c == 'T' ||
+                        c == 'W';
         bool misplaced = (c == 'J' && strcmp(cmd, "sweep") != 0) ||
                          (c == 'P' && strcmp(cmd, "run") != 0);
         if (c == '?' || (run_only && !is_run) || misplaced) {
@@ -124,11 +129,15 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
             o->json = true;
         else if (c == 'q')
             o->quiet = true;
-        else if (c == 'C') {
-            size_t n = strlen(optarg) + 16;
-            o->pcap_set = xmalloc(n);
-            snprintf(o->pcap_set, n, "outputs.pcap=%s", optarg);
-            add_set(o, o->pcap_set);
+        else if (c == 'C' || c == 'T' || c == 'W') {
+            const char *key = c == 'C' ? "outputs.pcap" : c == 'T' ? "outputs.trace"
+                                                                   : "outputs.trace_window";
+            size_t n = strlen(optarg) + strlen(key) + 2;
+            char *set = xmalloc(n);
+            snprintf(set, n, "%s=%s", key, optarg);
+            o->owned = xrealloc(o->owned, (o->nowned + 1) * sizeof(*o->owned));
+            o->owned[o->nowned++] = set;
+            add_set(o, set);
         } else if (c == 'J' || c == 'P') {
             const char *t = optarg;
             do {
@@ -230,7 +239,9 @@ static void opts_free(struct run_opts *o)
 {
     free(o->sets);
     free(o->db_set);
-    free(o->pcap_set);
+    for (size_t i = 0; i < o->nowned; i++)
+        free(o->owned[i]);
+    free(o->owned);
 }
 
 static double wall_now(void)

@@ -11,6 +11,7 @@
 #include "hwmodel/cache.h"
 #include "hwmodel/mem.h"
 #include "sim/panic.h"
+#include "sim/trace.h"
 
 /*
  * Defaults are literature figures so that a profile written inline is plausible; the
@@ -130,6 +131,7 @@ struct hw_cpu_intr {
     hw_handler_fn ipi_fn;
     void *ipi_arg;
     uint64_t ipi_merged;
+    uint64_t ipi_flow;                  /* timeline: the flow id of the IPI on its way */
     struct hw_irq *irq_head, *irq_tail; /* raised and delivered, handler not yet run */
 };
 
@@ -153,6 +155,7 @@ struct hw_host {
     struct sim_cpu **cpus;
     struct hw_cpu_intr *intr;
     uint64_t *ipi_counts; /* [from * ncpus + to] */
+    uint64_t ipi_sent;    /* timeline flow ids */
     struct hw_irq *irqs;
     struct mem_arena *mem;
     struct cache_model *cache;
@@ -296,9 +299,12 @@ static void intr_thread(void *arg)
             sim_sleep(sim, ci, 0);
         if (ci->ipi_pending) {
             ci->ipi_pending = false;
+            sim_trace_flow(sim, false, ci->ipi_flow, "IPI");
+            sim_trace_begin(sim, "IPI");
             sim_charge(sim, prof_cycles(h, offsetof(struct hw_profile, ipi_receive_cycles)));
             if (ci->ipi_fn)
                 ci->ipi_fn(ci->ipi_arg, ci->cpu);
+            sim_trace_end(sim);
             continue;
         }
         struct hw_irq *irq = ci->irq_head;
@@ -308,8 +314,10 @@ static void intr_thread(void *arg)
         irq->next = NULL;
         irq->pending = false; /* from here on a new raise is a new interrupt */
         irq->handled++;
+        sim_trace_begin(sim, irq->name);
         sim_charge(sim, prof_cycles(h, offsetof(struct hw_profile, intr_entry_cycles)));
         irq->fn(irq->arg, ci->cpu);
+        sim_trace_end(sim);
     }
 }
 
@@ -370,6 +378,15 @@ void hw_ipi_send(struct hw_host *h, unsigned to)
     sim_charge(h->sim, prof_cycles(h, offsetof(struct hw_profile, ipi_send_cycles)));
     sim_sync(h->sim); /* the send is an interaction: it happens in global time */
     h->ipi_counts[(size_t)from * h->ncpus + to]++;
+    if (sim_get_trace(h->sim) && !h->intr[to].ipi_pending) {
+        /* flow ids: IPIs numbered per host, a hash of the host's name in the high bits */
+        uint64_t id = 0xcbf29ce484222325u;
+        for (const char *c = hw_host_name(h); *c; c++)
+            id = (id ^ (uint8_t)*c) * 0x100000001b3u;
+        id = ((id & 0xfffffu) << 32) | (++h->ipi_sent & 0xffffffffu); /* < 2^53: JSON-safe */
+        h->intr[to].ipi_flow = id;
+        sim_trace_flow(h->sim, true, id, "IPI");
+    }
     intr_thread_ensure(&h->intr[to]);
     sim_after(h->sim, prof_time(h, offsetof(struct hw_profile, ipi_latency)), ipi_arrive,
               &h->intr[to]);

@@ -20,6 +20,7 @@
  * instant, so a reader can snapshot busy time at a warm-up or batch boundary.
  */
 #include "sim_var.h"
+#include "trace.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,8 @@ static void acct_close(struct sim_cpu *cpu, sim_time_t t)
     stretch_split(cpu, t, &sched, &body);
     cpu->acct[SIM_CAT_SCHED] += sched;
     cpu->acct[cpu->cur->category] += body;
+    if (cpu->sim->trace)
+        sim_trace_cpu_slice(cpu->sim->trace, cpu->cur, cpu->id, cpu->host, cpu->run_start, t);
     cpu->run_start = cpu->run_body = t;
 }
 

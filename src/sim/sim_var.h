@@ -27,6 +27,9 @@ struct sim_thread {
     int pri;                      /* [I] */
     unsigned flags;               /* [I] SIM_TDF_* */
     int category;                 /* [I] */
+    unsigned trace_tid;           /* [E] its timeline track, 0 until first used */
+    unsigned trace_depth;         /* [E] slices its code has open */
+    uint64_t trace_open;          /* [E] which of those were written (bit per depth) */
     void (*fn)(void *);           /* [I] */
     void *arg;                    /* [I] */
     enum td_state state;          /* [E] */
@@ -73,6 +76,7 @@ struct sim {
     sim_time_t now;                      /* [E] */
     uint64_t events;                     /* [E] */
     uint64_t lookahead;                  /* [E] synchronisations that needed no event */
+    struct sim_trace *trace;             /* [E] timeline being written, or NULL */
     sim_time_t run_end;                  /* end of the current sim_run_until */
     bool stop;                           /* [E] */
     struct coro main;                    /* [E] the engine's own context */

@@ -30,4 +30,7 @@ void ether_output(struct ifnet *ifp, struct mbuf *m, uint32_t nexthop);
  * not hash), or the XOR hash of seed 002. */
 uint32_t ether_soft_hash(struct kernel *k, const uint8_t *frame, uint32_t len);
 
+/* Name the Ethernet input handler for the timeline (kernel_create). */
+void ether_register(struct kernel *k);
+
 #endif

@@ -333,7 +333,11 @@ static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
     }
 }
 
-void if_register_rollup(struct kernel *k) { netisr_register_rollup(k, if_start_rollup, NULL); }
+void if_register_rollup(struct kernel *k)
+{
+    netisr_register_rollup(k, if_start_rollup, NULL);
+    netisr_name_handler(k, ifsq_start_handler, "if_start");
+}
 
 uint64_t if_queued(const struct ifnet *ifp)
 {

@@ -170,3 +170,5 @@ void ether_output(struct ifnet *ifp, struct mbuf *m, uint32_t nexthop)
     f[13] = ETHERTYPE_IP & 0xff;
     ifq_dispatch(ifp, m);
 }
+
+void ether_register(struct kernel *k) { netisr_name_handler(k, ether_input_handler, "ether_input"); }

@@ -88,6 +88,21 @@ void kern_sync(struct kern_machine *km);
 void kern_crit_enter(struct kern_machine *km);
 void kern_crit_exit(struct kern_machine *km);
 
+/* ---- timeline (--trace): no-ops unless the run writes one ---- */
+
+/* Whether a timeline is being written (to skip formatting names otherwise). (any) */
+bool kern_tracing(const struct kern_machine *km);
+/* A slice of the calling thread's code; properly nested. (thread) */
+void kern_trace_begin(struct kern_machine *km, const char *name);
+void kern_trace_end(struct kern_machine *km);
+/* A point event (e.g. a drop) on the calling thread's track. (thread) */
+void kern_trace_instant(struct kern_machine *km, const char *name);
+/* An arrow: start where a message is sent, end where it is handled; id < 2^53. (thread) */
+void kern_trace_flow(struct kern_machine *km, bool start, uint64_t id, const char *name);
+/* A counter track of the host: series `series` of `name` is now `value`. (thread) */
+void kern_trace_counter(struct kern_machine *km, const char *name, const char *series,
+                        double value);
+
 /* ---- memory ---- */
 
 /* A named memory region ("mbuf", "ifnet.stats", ...): line transfers are reported by it. */

@@ -3,6 +3,7 @@
  * and neighbours, and the end-of-run invariants.
  */
 #include "stack/kernel.h"
+#include "stack/ether.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -64,6 +65,7 @@ struct kernel *kernel_create(struct kern_machine *km, const char *name,
     k->k_mbufs = objcache_create(k, cfg->nmbclusters, cfg->magazine);
     k->k_netisr = netisr_create(k);
     if_register_rollup(k);
+    ether_register(k);
     if (ipstat_init(k))
         abort();
     unsigned ntables = cfg->routes == ROUTES_PERCPU ? k->k_ncpus : 1;
@@ -95,6 +97,11 @@ void kernel_destroy(struct kernel *k)
 void kernel_drop_count(struct kernel *k, enum drop_reason r)
 {
     k->k_cpu[kern_curcpu(k->k_mach)]->drops[r]++;
+    if (kern_tracing(k->k_mach)) {
+        char name[48];
+        snprintf(name, sizeof(name), "drop %s", drop_reason_name(r));
+        kern_trace_instant(k->k_mach, name);
+    }
 }
 
 void kernel_drop(struct kernel *k, struct mbuf *m, enum drop_reason r)

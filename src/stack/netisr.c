@@ -59,7 +59,32 @@ struct netisr {
     unsigned nrollup;
     struct netisr_stats st;          /* [E] */
     uint32_t seq;                    /* [E] */
+    struct {
+        netisr_fn fn;
+        const char *name;
+    } names[8];                      /* [I] handler names for the timeline */
+    unsigned nnames;
 };
+
+void netisr_name_handler(struct kernel *k, netisr_fn fn, const char *name)
+{
+    struct netisr *ni = k->k_netisr;
+    if (ni->nnames < sizeof(ni->names) / sizeof(ni->names[0])) {
+        ni->names[ni->nnames].fn = fn;
+        ni->names[ni->nnames++].name = name;
+    }
+}
+
+static const char *handler_name(const struct netisr *ni, netisr_fn fn)
+{
+    for (unsigned i = 0; i < ni->nnames; i++)
+        if (ni->names[i].fn == fn)
+            return ni->names[i].name;
+    return "netmsg";
+}
+
+/* Flow ids of messages: the send sequence, kept below 2^53 for JSON readers. */
+static uint64_t msg_flow(const struct netmsg *nm) { return (uint64_t)nm->nm_seq; }
 
 static struct ipiq *ipiq_of(struct netisr *ni, unsigned src, unsigned dst)
 {
@@ -225,6 +250,16 @@ void netisr_ipi_call(struct kernel *k, unsigned cpu, netisr_ipifn fn, void *arg)
 
 /* ---- ports ---- */
 
+/* Timeline: the port's queue length as a counter track. */
+static void port_count_traced(struct kern_machine *km, const struct nport *p)
+{
+    if (!kern_tracing(km))
+        return;
+    char series[32];
+    snprintf(series, sizeof(series), "cpu%u.%d", p->cpu, p->thread);
+    kern_trace_counter(km, "netisr queue", series, (double)p->count);
+}
+
 static void port_append(struct kern_machine *km, struct nport *p, struct netmsg *nm)
 {
     kern_touch(km, &p->head, offsetof(struct nport, pad) - offsetof(struct nport, head),
@@ -236,6 +271,7 @@ static void port_append(struct kern_machine *km, struct nport *p, struct netmsg 
         p->head = nm;
     p->tail = nm;
     p->count++;
+    port_count_traced(km, p);
 }
 
 static struct netmsg *port_pop(struct kern_machine *km, struct nport *p)
@@ -249,6 +285,7 @@ static struct netmsg *port_pop(struct kern_machine *km, struct nport *p)
     if (!p->head)
         p->tail = NULL;
     p->count--;
+    port_count_traced(km, p);
     return nm;
 }
 
@@ -309,6 +346,8 @@ void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum neti
     kern_charge_op(km, KOP_netisr_dispatch, 1);
     nm->nm_flags = NMF_QUEUED | (nm->nm_flags & NMF_CONTROL) | th << 8;
     nm->nm_seq = ni->seq++;
+    if (kern_tracing(km))
+        kern_trace_flow(km, true, msg_flow(nm), "netmsg");
     ni->st.sent++;
     struct nport *p = ni->cpu[cpu]->port[th];
     bool local = cpu == kern_curcpu(km);
@@ -372,7 +411,14 @@ static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
         kern_charge_op(km, KOP_netisr_msg, 1);
         nm->nm_flags &= ~NMF_QUEUED;
         ni->st.handled++;
+        bool tr = kern_tracing(km);
+        if (tr) {
+            kern_trace_flow(km, false, msg_flow(nm), "netmsg");
+            kern_trace_begin(km, handler_name(ni, nm->nm_dispatch));
+        }
         nm->nm_dispatch(nm);
+        if (tr)
+            kern_trace_end(km);
         n++;
     }
     if (n) {

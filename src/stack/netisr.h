@@ -44,6 +44,9 @@ void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum neti
 typedef void (*netisr_ipifn)(struct kernel *k, void *arg);
 void netisr_ipi_call(struct kernel *k, unsigned cpu, netisr_ipifn fn, void *arg);
 
+/* The name a handler's slices get on the timeline (else "netmsg"). (set-up) */
+void netisr_name_handler(struct kernel *k, netisr_fn fn, const char *name);
+
 /* Deferred work run by every netisr thread after each batch (netisr_register_rollup). */
 typedef void (*netisr_rollup_fn)(struct kernel *k, unsigned cpu, void *arg);
 void netisr_register_rollup(struct kernel *k, netisr_rollup_fn fn, void *arg);

@@ -16,6 +16,7 @@
 #include "hwmodel/nic.h"
 #include "hwmodel/nic_refdrv.h"
 #include "scenario/scenario.h"
+#include "scenario/units.h"
 #include "sim/evq.h"
 #include "sim/panic.h"
 #include "stack/mbuf.h"
@@ -243,6 +244,12 @@ static const struct param_def output_params[] = {
     {.key = "pcap", .type = PT_STRING, .offset = OUTF(pcap), .def = "",
      .doc = "write every frame each NIC port receives and sends to PREFIX<nic>.pcap (pcap, "
             "nanosecond timestamps; --pcap PREFIX); empty: no capture"},
+    {.key = "trace", .type = PT_STRING, .offset = OUTF(trace), .def = "",
+     .doc = "write a timeline of the run to this file as Chrome trace-event JSON, for the "
+            "Perfetto UI (--trace FILE); empty: none"},
+    {.key = "trace_window", .type = PT_STRING, .offset = OUTF(trace_window), .def = "",
+     .doc = "START:END (simulated durations, e.g. 5ms:5.2ms): only this part of the run goes "
+            "into the timeline (--trace-window); empty: all of it"},
 };
 
 #define SECTION_MAP(key_, doc_, params_, type_, field_, count_)                            \
@@ -523,10 +530,42 @@ static void check_outputs(const struct scenario *sc, struct diag *d)
                  strerror(errno));
 }
 
+int config_trace_window(const struct config *c, sim_time_t *start, sim_time_t *end)
+{
+    *start = 0;
+    *end = SIM_TIME_MAX;
+    const char *w = c->outputs.trace_window;
+    if (!w || !w[0])
+        return 0;
+    const char *colon = strchr(w, ':');
+    if (!colon)
+        return -1;
+    char a[64];
+    snprintf(a, sizeof(a), "%.*s", (int)(colon - w < 63 ? colon - w : 63), w);
+    if (units_parse_duration(a, start) || units_parse_duration(colon + 1, end) || *end <= *start)
+        return -1;
+    return 0;
+}
+
 static void config_check(const struct scenario *sc, struct diag *d)
 {
     const struct config *c = sc->cfg;
     check_outputs(sc, d);
+    sim_time_t ws, we;
+    if (config_trace_window(c, &ws, &we))
+        diag_add(d, scenario_mark(sc, "outputs.trace_window"), "outputs.trace_window: expected "
+                 "START:END, two durations with END after START (e.g. 5ms:5.2ms), got '%s'",
+                 c->outputs.trace_window);
+    if (c->outputs.trace && c->outputs.trace[0]) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s", c->outputs.trace);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *(slash == dir ? slash + 1 : slash) = 0;
+        if (access(slash ? dir : ".", W_OK | X_OK) != 0)
+            diag_add(d, scenario_mark(sc, "outputs.trace"), "outputs.trace: cannot write %s "
+                     "(%s)", c->outputs.trace, strerror(errno));
+    }
     check_hosts(sc, d);
     check_stack(sc, d);
     const char **owner = xcalloc(2 * (c->nlinks + 1), sizeof(*owner));

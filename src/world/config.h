@@ -91,6 +91,8 @@ struct outputs_cfg {
     bool store;
     char *sweep_id;          /* set by mpstack sweep on each run it starts */
     char *pcap;              /* capture prefix: one PREFIX<nic>.pcap per NIC; "" for none */
+    char *trace;             /* timeline file (Chrome trace JSON); "" for none */
+    char *trace_window;      /* "START:END" durations; "" for the whole run */
 };
 
 struct config {
@@ -136,5 +138,8 @@ unsigned config_host_ncpus(const struct config *c, const struct host_cfg *h);
  * host byte order; 0 or -1. */
 int config_parse_prefix(const char *text, uint32_t *addr, unsigned *plen);
 int config_parse_mac(const char *text, uint8_t mac[6]);
+
+/* outputs.trace_window as [start, end) (0 and SIM_TIME_MAX when empty); -1 if malformed. */
+int config_trace_window(const struct config *c, sim_time_t *start, sim_time_t *end);
 
 #endif

@@ -14,6 +14,7 @@
 #include "hwmodel/mem.h"
 #include "hwmodel/nic.h"
 #include "sim/panic.h"
+#include "sim/trace.h"
 
 struct kern_dev {
     struct kern_machine *km;
@@ -131,6 +132,25 @@ void kern_crit_exit(struct kern_machine *km)
 {
     if (sim_curthread(km->sim))
         sim_crit_exit(km->sim);
+}
+
+/* ---- timeline ---- */
+
+bool kern_tracing(const struct kern_machine *km) { return sim_get_trace(km->sim) != NULL; }
+void kern_trace_begin(struct kern_machine *km, const char *name) { sim_trace_begin(km->sim, name); }
+void kern_trace_end(struct kern_machine *km) { sim_trace_end(km->sim); }
+void kern_trace_instant(struct kern_machine *km, const char *name)
+{
+    sim_trace_instant(km->sim, name);
+}
+void kern_trace_flow(struct kern_machine *km, bool start, uint64_t id, const char *name)
+{
+    sim_trace_flow(km->sim, start, id, name);
+}
+void kern_trace_counter(struct kern_machine *km, const char *name, const char *series,
+                        double value)
+{
+    sim_trace_counter(km->sim, hw_host_name(km->h), name, series, value);
 }
 
 /* ---- memory ---- */

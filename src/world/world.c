@@ -17,6 +17,7 @@
 #include "hwmodel/mem.h"
 #include "hwmodel/nic.h"
 #include "hwmodel/pcap.h"
+#include "sim/trace.h"
 #include "hwmodel/nic_refdrv.h"
 #include "hwmodel/traffic.h"
 #include "hwmodel/wire.h"
@@ -204,6 +205,17 @@ struct world *world_create(const struct scenario *sc)
     struct sim_params sp = {.seed = cfg->sim.seed, .quantum = cfg->sim.quantum,
                             .evq = (enum evq_kind)cfg->sim.event_queue};
     w->sim = sim_create(&sp);
+    if (cfg->outputs.trace && cfg->outputs.trace[0]) {
+        sim_time_t ws, we;
+        config_trace_window(cfg, &ws, &we);
+        struct sim_trace *t = sim_trace_open(cfg->outputs.trace, ws, we);
+        if (!t) {
+            fprintf(stderr, "mpstack: cannot write %s: %s\n", cfg->outputs.trace,
+                    strerror(errno));
+            exit(1);
+        }
+        sim_set_trace(w->sim, t);
+    }
     w->stacks = wstack_create(w->sim, cfg);
     frame_pool_init(&w->pool);
     w->start = cfg->sim.warmup;
@@ -229,6 +241,8 @@ void world_destroy(struct world *w)
     if (!w)
         return;
     const struct config *c = w->cfg;
+    if (sim_get_trace(w->sim) && sim_trace_close(w->sim))
+        fprintf(stderr, "mpstack: writing %s failed: %s\n", c->outputs.trace, strerror(errno));
     sim_destroy(w->sim); /* threads first: they may point into device and app state */
     wstack_destroy(w->stacks); /* before the hosts: it frees into their arenas */
     for (size_t i = 0; i < w->napps; i++)

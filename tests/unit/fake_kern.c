@@ -269,6 +269,26 @@ void kern_crit_exit(struct kern_machine *km)
 
 unsigned fake_kern_crit_depth(const struct kern_machine *km) { return km->crit; }
 
+/* ---- timeline: the fake machine writes none ---- */
+
+bool kern_tracing(const struct kern_machine *km)
+{
+    (void)km;
+    return false;
+}
+void kern_trace_begin(struct kern_machine *km, const char *name) { (void)km, (void)name; }
+void kern_trace_end(struct kern_machine *km) { (void)km; }
+void kern_trace_instant(struct kern_machine *km, const char *name) { (void)km, (void)name; }
+void kern_trace_flow(struct kern_machine *km, bool start, uint64_t id, const char *name)
+{
+    (void)km, (void)start, (void)id, (void)name;
+}
+void kern_trace_counter(struct kern_machine *km, const char *name, const char *series,
+                        double value)
+{
+    (void)km, (void)name, (void)series, (void)value;
+}
+
 /* ---- memory ---- */
 
 uint16_t kern_region(struct kern_machine *km, const char *name)
