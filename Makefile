@@ -3,6 +3,8 @@
 #   make run     install missing Debian packages (as root), build, run the default scenario
 #   make test    the same set-up, then the whole test suite: once in a normal build and once
 #                under AddressSanitizer + UndefinedBehaviorSanitizer; warnings are errors
+#   make lessons run every lesson's compare: block into results/lessons.sqlite, then write
+#                the report: results/report.html, results/report.md, results/figures/
 #   make bench   the performance benchmarks (docs/performance.md)
 #   make docs    regenerate docs/parameters.md from the parameter tables
 
@@ -10,8 +12,12 @@ BUILD ?= build
 ASAN  ?= build/asan
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 DEFAULT_SCENARIO ?= scenarios/lessons/forwarding.yaml
+# Debian's Python, which has python3-matplotlib (a python3 earlier on PATH may not)
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+LESSONS ?= forwarding forwarding-handoff forwarding-threads forwarding-scaling forwarding-livelock
+LESSONS_DB ?= results/lessons.sqlite
 
-.PHONY: all deps build asan run test bench docs clean
+.PHONY: all deps build asan run test bench docs clean lessons
 
 all: build
 
@@ -28,6 +34,10 @@ asan: deps
 
 run: build
 	$(BUILD)/mpstack compare $(DEFAULT_SCENARIO)
+
+lessons: build
+	for l in $(LESSONS); do $(BUILD)/mpstack compare scenarios/lessons/$$l.yaml --db $(LESSONS_DB) --quiet || exit 1; done
+	$(PYTHON) -m analysis report --db $(LESSONS_DB) --out results
 
 test: build asan
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)

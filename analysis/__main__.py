@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from . import plots
+from . import plots, report
 from .db import Db
 
 KINDS = {
@@ -14,6 +14,7 @@ KINDS = {
     "cpu": "per-CPU time of one run, stacked by category",
     "lines": "cache-line transfers of one run by memory region, and between CPUs",
     "ipi": "IPIs of one run by CPU pair",
+    "report": "the lesson report: figures and report.md/.html in --out DIR (--published)",
 }
 
 
@@ -38,8 +39,10 @@ def parse(argv):
     ap.add_argument("--hist", help="histogram name (cdf; default the run's first, e.g. "
                                    "sink.sink.latency)")
     ap.add_argument("--data", help="also write the plotted data as JSON to this file")
+    ap.add_argument("--published", default="scenarios/lessons/published.json",
+                    help="report: the published figures and claims")
     a = ap.parse_args(argv)
-    if not a.out.endswith((".png", ".svg")):
+    if a.kind != "report" and not a.out.endswith((".png", ".svg")):
         ap.error(f"--out {a.out}: the name must end in .png or .svg")
     if a.kind in ("compare", "sweep") and not a.metric:
         ap.error(f"{a.kind} needs --metric")
@@ -56,6 +59,13 @@ def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
     db = Db(a.db)
     try:
+        if a.kind == "report":
+            data = report.build(db, a.published, a.out)
+            if a.data:
+                with open(a.data, "w") as f:
+                    json.dump(data, f, indent=1)
+            print(f"wrote {os.path.join(a.out, 'report.html')} and report.md")
+            return 0
         ids = db.run_ids(a.run, a.scenario, a.sweep)
         if a.kind == "compare":
             data = plots.compare(db, ids, a.out, a.metric, a.by)

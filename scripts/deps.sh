@@ -3,7 +3,7 @@
 # Called by `make run` and `make test`: as root it runs apt-get for what is missing;
 # otherwise it prints the exact apt-get line and stops.
 set -e
-PKGS="cmake make gcc libc6-dev pkg-config libyaml-dev libsqlite3-dev libjansson-dev python3 python3-matplotlib sqlite3 tshark clang libclang-rt-14-dev"
+PKGS="cmake make gcc libc6-dev pkg-config libyaml-dev libsqlite3-dev libjansson-dev python3 python3-matplotlib sqlite3 tshark chromium clang libclang-rt-14-dev"
 if ! command -v dpkg-query >/dev/null 2>&1; then
     echo "deps: dpkg-query not found; install these Debian packages (or equivalents) by hand: $PKGS" >&2
     exit 0
