@@ -185,12 +185,12 @@ def _matrix(rows, n=None):
     return m
 
 
-def _heat(ax, m, xlabel, ylabel, title, fig):
+def _heat(ax, m, xlabel, ylabel, title, fig, unit):
     im = ax.imshow(m, cmap="viridis", origin="upper", aspect="auto")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    fig.colorbar(im, ax=ax)
+    fig.colorbar(im, ax=ax, label=unit)
 
 
 def lines(db, run_id, out, host=None):
@@ -212,7 +212,7 @@ def lines(db, run_id, out, host=None):
     m = _matrix(pairs)
     if m:
         _heat(a2, m, "to CPU (took the line)", "from CPU (held it)",
-              f"transfers between CPUs, host {host}", fig)
+              f"transfers between CPUs, host {host}", fig, "lines in the measured window")
     else:
         a2.set_axis_off()
     fig.subplots_adjust(bottom=0.18, left=0.12, wspace=0.35)
@@ -231,7 +231,8 @@ def ipi(db, run_id, out, host=None):
     pairs = [p for p in pairs if p[0] == host]
     fig, ax = plt.subplots(figsize=(6.4, 5.2))
     m = _matrix(pairs)
-    _heat(ax, m, "to CPU", "from CPU", f"IPIs by CPU pair, host {host}", fig)
+    _heat(ax, m, "to CPU", "from CPU", f"IPIs by CPU pair, host {host}", fig,
+          "IPIs in the measured window")
     fig.subplots_adjust(bottom=0.16)
     caption = _caption(fig, db, [run_id])
     _save(fig, out)
