@@ -32,7 +32,7 @@ struct ifnet *if_create(struct kernel *k, const char *name, const uint8_t mac[6]
     ifp->if_kernel = k;
     ifp->if_data_pcpu = kern_alloc(km, sizeof(struct if_data_pcpu) * k->k_ncpus, k->r_ifstat, 0);
     if (!ifp->if_data_pcpu)
-        abort();
+        kernel_nomem(k, "interface statistics");
     k->k_ifnet[k->k_nifnet++] = ifp;
     return ifp;
 }
@@ -47,7 +47,7 @@ void if_attach_subq(struct ifnet *ifp, unsigned ntx, const unsigned *cpu_of, uin
     for (unsigned i = 0; i < ntx; i++) {
         struct ifaltq_subque *sq = kern_alloc(k->k_mach, sizeof(*sq), k->r_ifq, cpu_of[i]);
         if (!sq)
-            abort();
+            kernel_nomem(k, "a send queue");
         sq->cpu = cpu_of[i];
         sq->index = i;
         sq->ifp = ifp;
@@ -58,7 +58,7 @@ void if_attach_subq(struct ifnet *ifp, unsigned ntx, const unsigned *cpu_of, uin
         sq->stage = kern_alloc(k->k_mach, sizeof(struct ifsq_stage) * k->k_ncpus, k->r_ifq,
                                cpu_of[i]);
         if (!sq->stage)
-            abort();
+            kernel_nomem(k, "send-queue staging");
         ifp->if_snd[i] = sq;
     }
     ifp->if_snd_cnt = ntx;
@@ -162,61 +162,49 @@ static bool ifsq_need_schedule(struct kern_machine *km, struct ifaltq_subque *sq
     return need;
 }
 
-/* ifsq_ifstart_schedule: the owner CPU's netisr will start it: the subqueue's start message
- * is sent there (once until it has run), from any CPU, the owner's own included. The caller
- * holds the interlock, which passes to the message. */
+/* ifsq_ifstart_schedule: the holder of the interlock hands it, with the start, to the owner
+ * CPU's netisr, by sending the subqueue's start message there (from any CPU, the owner's own
+ * included). There is one message per subqueue; since only the interlock's holder sends it
+ * and the handler holds the interlock until it sends again, it is never queued twice. */
 static void ifsq_ifstart_schedule(struct kernel *k, struct ifaltq_subque *sq)
 {
-    struct kern_machine *km = k->k_mach;
-    spin_lock(km, &sq->lock);
-    bool send = !sq->start_scheduled;
-    sq->start_scheduled = 1;
-    spin_unlock(km, &sq->lock);
-    if (send) {
-        sq->owner_starts++;
-        netisr_sendmsg(k, &sq->start_msg.nm, sq->cpu, NETISR_OTHER);
-    }
+    sq->owner_starts++;
+    netisr_sendmsg(k, &sq->start_msg.nm, sq->cpu, NETISR_OTHER);
 }
 
-/* ifsq_ifstart_dispatch: on the owner, the interlock held for it: take the serializer
- * (waiting for a completion in progress) and start. */
-static void ifsq_ifstart_owner(struct kernel *k, struct ifaltq_subque *sq)
+/* With the interlock and the ring's serializer held: transmit, then keep the interlock only
+ * if the ring takes more and packets wait. Returns whether the start must go to the owner. */
+static bool ifsq_start_held(struct ifaltq_subque *sq)
 {
-    struct kern_machine *km = k->k_mach;
     struct ifnet *ifp = sq->ifp;
-    ifp->if_ops->if_serialize_tx(ifp, sq);
     bool running = ifp->if_ops->if_start(ifp, sq);
-    bool need = ifsq_need_schedule(km, sq, running);
-    ifp->if_ops->if_deserialize_tx(ifp, sq);
-    if (need)
-        ifsq_ifstart_schedule(k, sq);
+    return ifsq_need_schedule(ifp->if_kernel->k_mach, sq, running);
 }
 
-/* On the owner's netisr: the start message (ifsq_ifstart_dispatch). */
+/* On the owner's netisr: the start message (ifsq_ifstart_dispatch). Takes the serializer,
+ * waiting for a TX completion in progress. */
 static void ifsq_start_handler(struct netmsg *nm)
 {
     struct ifaltq_subque *sq = ((struct ifsq_startmsg *)(void *)nm)->sq;
-    struct kernel *k = sq->ifp->if_kernel;
-    struct kern_machine *km = k->k_mach;
-    spin_lock(km, &sq->lock);
-    sq->start_scheduled = 0;
-    spin_unlock(km, &sq->lock);
-    ifsq_ifstart_owner(k, sq);
+    struct ifnet *ifp = sq->ifp;
+    ifp->if_ops->if_serialize_tx(ifp, sq);
+    bool need = ifsq_start_held(sq);
+    ifp->if_ops->if_deserialize_tx(ifp, sq);
+    if (need)
+        ifsq_ifstart_schedule(ifp->if_kernel, sq);
 }
 
 /* ifsq_ifstart_try: the caller holds the interlock; transmit from this CPU if the ring's
  * serializer is free, else leave it to the owner. */
 static void ifsq_ifstart_try(struct kernel *k, struct ifaltq_subque *sq)
 {
-    struct kern_machine *km = k->k_mach;
     struct ifnet *ifp = sq->ifp;
     if (!ifp->if_ops->if_tryserialize_tx(ifp, sq)) {
         ifsq_ifstart_schedule(k, sq);
         return;
     }
     sq->direct_starts++;
-    bool running = ifp->if_ops->if_start(ifp, sq);
-    bool need = ifsq_need_schedule(km, sq, running);
+    bool need = ifsq_start_held(sq);
     ifp->if_ops->if_deserialize_tx(ifp, sq);
     if (need)
         ifsq_ifstart_schedule(k, sq);
@@ -253,7 +241,6 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
         if (avoid_start) {
             spin_unlock(km, &sq->lock);
             stage->queued = 1; /* if_start_rollup starts it if nothing else does */
-            k->k_cpu[cpu]->forwarded++;
             return;
         }
         sq->started = 1;
@@ -265,8 +252,6 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
     if (full) {
         IFNET_STAT_INC(ifp, oqdrops, 1);
         kernel_drop(k, m, DROP_ifq_full);
-    } else {
-        k->k_cpu[cpu]->forwarded++;
     }
     if (start)
         ifsq_ifstart_try(k, sq);
@@ -281,10 +266,7 @@ void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
     if (start)
         sq->started = 1;
     spin_unlock(km, &sq->lock);
-    if (!start)
-        return;
-    bool running = ifp->if_ops->if_start(ifp, sq);
-    if (ifsq_need_schedule(km, sq, running))
+    if (start && ifsq_start_held(sq))
         ifsq_ifstart_schedule(k, sq);
 }
 

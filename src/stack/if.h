@@ -16,7 +16,9 @@
  * `started` interlock), it becomes the transmitter: it tries the TX ring's serializer and
  * runs the driver's start itself (ifsq_ifstart_try), whichever CPU it is on; only when the
  * serializer is busy, or packets remain after the start, is the start handed to the owner
- * CPU (ifsq_ifstart_schedule: its rollup, or an IPI-queue request from another CPU).
+ * CPU: the subqueue's start message goes to the owner's netisr port at once
+ * (ifsq_ifstart_schedule). DragonFly defers a schedule made from a netisr to the end of its
+ * batch (the stage's SCHED flag); this model sends it at once.
  */
 #ifndef MPSTACK_STACK_IF_H
 #define MPSTACK_STACK_IF_H
@@ -73,7 +75,6 @@ struct ifaltq_subque {
     struct mbuf *head, *tail;         /* [x] */
     uint32_t len, maxlen;             /* [x] */
     uint32_t started;                 /* [x] one CPU is transmitting from it (ifsq_started) */
-    uint32_t start_scheduled;         /* [x] start_msg is on its way to the owner's netisr */
     struct ifsq_startmsg {            /* ifsq_ifstart_lmsg: "start on the owner" */
         struct netmsg nm;
         struct ifaltq_subque *sq;

@@ -398,8 +398,11 @@ static void tx_service(struct ix_softc *sc, unsigned j)
     spin_lock(km, t->ser);
     ix_txeof(t);
     struct ifaltq_subque *sq = j < sc->ifp->if_snd_cnt ? sc->ifp->if_snd[j] : NULL;
-    if (sq && sq->len)
-        ifsq_devstart(sc->ifp, sq);
+    if (sq) {
+        kern_touch(km, &sq->len, sizeof(sq->len), KT_READ); /* ifsq_is_empty(), unlocked */
+        if (sq->len)
+            ifsq_devstart(sc->ifp, sq);
+    }
     spin_unlock(km, t->ser);
 }
 
@@ -513,8 +516,10 @@ struct ix_softc *ix_attach(struct kernel *k, struct kern_dev *dev, const struct 
     nic_prog_start(&sc->prog, a->rx_rings, a->rx_ndesc);
     return sc;
 fail:
-    fprintf(stderr, "%s: %s: out of memory for rings or clusters (raise hosts.*.memory or "
-                    "kernel.nmbclusters)\n", k->k_name, kern_dev_name(dev));
+    fprintf(stderr, "mpstack: host %s: %s: cannot fill %u RX rings of %u descriptors: the mbuf "
+                    "pool (kernel.nmbclusters = %llu) or the host's memory (hosts.%s.memory) is "
+                    "too small\n", k->k_name, kern_dev_name(dev), a->rx_rings, a->rx_ndesc,
+            (unsigned long long)k->k_cfg.nmbclusters, k->k_name);
     ix_detach(sc);
     return NULL;
 }

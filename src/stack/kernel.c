@@ -30,6 +30,13 @@ static const char *const drop_docs[DROP_COUNT] = {
 const char *drop_reason_name(enum drop_reason r) { return drop_names[r]; }
 const char *drop_reason_doc(enum drop_reason r) { return drop_docs[r]; }
 
+void kernel_nomem(const struct kernel *k, const char *what)
+{
+    fprintf(stderr, "mpstack: host %s: simulated memory exhausted while allocating %s; raise "
+                    "hosts.%s.memory\n", k->k_name, what, k->k_name);
+    exit(1);
+}
+
 struct kernel *kernel_create(struct kern_machine *km, const char *name,
                              const struct kernel_cfg *cfg)
 {
@@ -59,7 +66,7 @@ struct kernel *kernel_create(struct kern_machine *km, const char *name,
     for (unsigned c = 0; c < k->k_ncpus; c++) {
         k->k_cpu[c] = kern_alloc(km, sizeof(struct kcpu), kern_region(km, "kcpu"), c);
         if (!k->k_cpu[c])
-            abort();
+            kernel_nomem(k, "per-CPU kernel data");
         k->k_cpu[c]->cpu = c;
     }
     k->k_mbufs = objcache_create(k, cfg->nmbclusters, cfg->magazine);
@@ -67,11 +74,11 @@ struct kernel *kernel_create(struct kern_machine *km, const char *name,
     if_register_rollup(k);
     ether_register(k);
     if (ipstat_init(k))
-        abort();
+        kernel_nomem(k, "IP statistics");
     unsigned ntables = cfg->routes == ROUTES_PERCPU ? k->k_ncpus : 1;
     for (unsigned c = 0; c < ntables; c++)
         if (!(k->k_rt[c] = rt_table_create(km, c, k->r_route)))
-            abort();
+            kernel_nomem(k, "a routing table");
     return k;
 }
 
@@ -115,14 +122,6 @@ uint64_t kernel_drops(const struct kernel *k, enum drop_reason r)
     uint64_t n = 0;
     for (unsigned c = 0; c < k->k_ncpus; c++)
         n += k->k_cpu[c]->drops[r];
-    return n;
-}
-
-uint64_t kernel_forwarded(const struct kernel *k)
-{
-    uint64_t n = 0;
-    for (unsigned c = 0; c < k->k_ncpus; c++)
-        n += k->k_cpu[c]->forwarded;
     return n;
 }
 

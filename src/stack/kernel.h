@@ -121,7 +121,6 @@ struct kcpu {
     uint64_t drops[DROP_COUNT]; /* [E] the model's tallies (the kernel's own counters are
                                  * the ifnet/ip statistics, which are priced) */
     uint64_t icmp_errors;        /* [E] ICMP errors the stack would have sent */
-    uint64_t forwarded;          /* [E] packets handed to an interface's send queue */
 };
 
 struct kernel {
@@ -143,6 +142,10 @@ struct kernel {
         r_route, r_ifq, r_ring;
 };
 
+/* The host's simulated memory (hosts.<name>.memory) cannot hold the kernel's data: say so,
+ * naming the key, and exit with status 1. */
+_Noreturn void kernel_nomem(const struct kernel *k, const char *what);
+
 struct kernel *kernel_create(struct kern_machine *km, const char *name,
                              const struct kernel_cfg *cfg);
 /* Start the netisr threads (after the interfaces are attached). */
@@ -154,7 +157,6 @@ void kernel_drop(struct kernel *k, struct mbuf *m, enum drop_reason r);
 /* Count a drop whose buffer is kept (an RX frame lost for want of a fresh cluster). */
 void kernel_drop_count(struct kernel *k, enum drop_reason r);
 uint64_t kernel_drops(const struct kernel *k, enum drop_reason r);
-uint64_t kernel_forwarded(const struct kernel *k);
 /* Packets sitting in netisr ports, IPI queues and interface send queues now. */
 uint64_t kernel_packets_queued(const struct kernel *k);
 

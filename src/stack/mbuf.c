@@ -58,28 +58,25 @@ struct objcache *objcache_create(struct kernel *k, uint64_t limit, uint64_t maga
     oc->cpu = kern_alloc(km, sizeof(*oc->cpu) * k->k_ncpus, k->r_objcache, 0);
     oc->depot = kern_alloc(km, sizeof(*oc->depot), k->r_objcache, 0);
     oc->all = calloc(limit ? limit : 1, sizeof(*oc->all));
-    if (!oc->cpu || !oc->depot || !oc->all) {
-        fprintf(stderr, "%s: no memory for the mbuf object cache (%llu objects)\n", k->k_name,
-                (unsigned long long)limit);
-        abort();
-    }
+    if (!oc->cpu || !oc->depot || !oc->all)
+        kernel_nomem(k, "the mbuf object cache");
     for (unsigned c = 0; c < k->k_ncpus; c++) {
         oc->cpu[c].stack = kern_alloc(km, sizeof(struct mbuf *) * 2 * oc->magazine,
                                       k->r_objcache, c);
         if (!oc->cpu[c].stack)
-            abort();
+            kernel_nomem(k, "object-cache magazines");
     }
     oc->depot->cap = limit;
     oc->depot->objs = kern_alloc(km, sizeof(struct mbuf *) * (limit ? limit : 1), k->r_objcache, 0);
     if (!oc->depot->objs)
-        abort();
+        kernel_nomem(k, "the object-cache depot");
     /* Make the whole pool at boot, homed round robin on the CPUs' sockets, into the depot:
      * the model starts as a machine whose caches have run for a while, not with every
      * allocation of the first second going to the allocator behind the cache. */
     while (oc->total < limit) {
         struct mbuf *m = oc_make(oc, (unsigned)(oc->total % k->k_ncpus));
         if (!m)
-            break;
+            kernel_nomem(k, "the mbuf pool (kernel.nmbclusters)");
         oc->depot->objs[oc->depot->n++] = m;
     }
     return oc;

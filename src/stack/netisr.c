@@ -108,11 +108,11 @@ struct netisr *netisr_create(struct kernel *k)
     for (unsigned c = 0; c < n; c++) {
         struct ncpu *nc = kern_alloc(km, sizeof(*nc), k->r_netisr, c);
         if (!nc)
-            abort();
+            kernel_nomem(k, "netisr per-CPU data");
         for (unsigned t = 0; t < ni->nthreads; t++) {
             struct nport *p = kern_alloc(km, sizeof(*p), k->r_netisr, c);
             if (!p)
-                abort();
+                kernel_nomem(k, "a netisr port");
             p->ni = ni;
             p->cpu = c;
             p->thread = (int)t;
@@ -126,7 +126,7 @@ struct netisr *netisr_create(struct kernel *k)
             struct ipiq *q = kern_alloc(km, sizeof(*q) + ni->depth * sizeof(struct ipiq_ent),
                                         k->r_ipiq, c);
             if (!q)
-                abort();
+                kernel_nomem(k, "IPI queues (kernel.ipiq_depth)");
             ni->q[s * n + c] = q;
         }
     }
@@ -238,14 +238,6 @@ static void ipiq_send(struct netisr *ni, unsigned dst, netisr_ipifn fn, void *ar
         ni->st.ipiq_avoided++;
     }
     kern_crit_exit(km);
-}
-
-void netisr_ipi_call(struct kernel *k, unsigned cpu, netisr_ipifn fn, void *arg)
-{
-    if (cpu == kern_curcpu(k->k_mach))
-        fn(k, arg);
-    else
-        ipiq_send(k->k_netisr, cpu, fn, arg);
 }
 
 /* ---- ports ---- */

@@ -15,8 +15,7 @@
  *  - PORT_SPIN: the sender takes the port's spinlock (its line moves to the sender), queues,
  *    and wakes the thread if it was waiting: a local wakeup, or through the IPI queue (one
  *    IPI, unless one is pending) when the thread is on another CPU.
- * Other cross-CPU calls (netisr_ipi_call) always use the IPI queues, as
- * ifsq_ifstart_schedule does.
+ * Send-queue starts on another CPU are messages too (if.c, ifsq_ifstart_schedule).
  */
 #ifndef MPSTACK_STACK_NETISR_H
 #define MPSTACK_STACK_NETISR_H
@@ -39,10 +38,8 @@ void netisr_destroy(struct kernel *k);
 uint64_t netisr_handle_queued(struct kernel *k, unsigned cpu);
 /* Asynchronous send of nm to `thread` on `cpu` (lwkt_sendmsg / lwkt_sendmsg_oncpu). (thread) */
 void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum netisr_thread t);
-/* Run fn(k, arg) on `cpu`'s interrupt thread through the IPI queues (lwkt_send_ipiq);
- * runs it at once when cpu is the caller's. (thread) */
+/* A function an IPI-queue entry runs on its target CPU (lwkt_send_ipiq). */
 typedef void (*netisr_ipifn)(struct kernel *k, void *arg);
-void netisr_ipi_call(struct kernel *k, unsigned cpu, netisr_ipifn fn, void *arg);
 
 /* The name a handler's slices get on the timeline (else "netmsg"). (set-up) */
 void netisr_name_handler(struct kernel *k, netisr_fn fn, const char *name);
@@ -71,7 +68,7 @@ void netisr_stats(const struct kernel *k, struct netisr_stats *out);
 uint64_t netisr_queued(const struct kernel *k);
 /* Invariants: sent == handled + queued; every queued message is marked queued. */
 void netisr_check(const struct kernel *k);
-/* Apply fn to every packet message still queued (end-of-run accounting of mbufs). */
+/* Apply fn to every message still queued (control messages too: nm_flags NMF_CONTROL). */
 void netisr_foreach_queued(const struct kernel *k, void (*fn)(struct netmsg *nm, void *arg),
                            void *arg);
 

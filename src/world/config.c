@@ -483,6 +483,9 @@ static void check_stack(const struct scenario *sc, struct diag *d)
         const struct host_cfg *h = &c->hosts[i];
         uint64_t need = objcache_pool_bytes(c->kernel.nmbclusters);
         /* The pool is made at boot; leave a quarter of the memory for everything else. */
+        /* one IPI queue per CPU pair (netisr.c: two index lines and 16-byte entries) */
+        uint64_t n = config_host_ncpus(c, h);
+        uint64_t ipiq = n * n * (128 + c->kernel.ipiq_depth * 16);
         if (h->stack && need > h->memory / 4 * 3)
             diag_add(d, scenario_mark(sc, "kernel.nmbclusters"),
                      "kernel.nmbclusters: %llu mbuf + cluster pairs take %llu MiB, more than "
@@ -490,6 +493,13 @@ static void check_stack(const struct scenario *sc, struct diag *d)
                      (unsigned long long)c->kernel.nmbclusters,
                      (unsigned long long)(need >> 20), h->name,
                      (unsigned long long)(h->memory >> 20));
+        else if (h->stack && need + ipiq > h->memory / 4 * 3)
+            diag_add(d, scenario_mark(sc, "kernel.ipiq_depth"),
+                     "kernel.ipiq_depth: %llu CPUs' IPI queues of %llu entries take %llu MiB, "
+                     "with the mbuf pool more than three quarters of hosts.%s.memory (%llu MiB); "
+                     "lower it or raise the memory", (unsigned long long)n,
+                     (unsigned long long)c->kernel.ipiq_depth, (unsigned long long)(ipiq >> 20),
+                     h->name, (unsigned long long)(h->memory >> 20));
     }
     for (size_t i = 0; i < c->nroutes; i++) {
         const struct route_cfg *r = &c->routes[i];

@@ -237,13 +237,14 @@ static void test_exhaustion(void)
     harness_fini(&h);
 }
 
-/* The same counters land in one shared struct or in per-CPU copies, and read the same. */
+/* The same counters land in one shared struct or in per-CPU copies (each where its layout
+ * says, and nowhere else), and read the same. */
 static void test_stats_layouts_agree(void)
 {
     uint64_t got[2];
     for (int layout = 0; layout < 2; layout++) {
         struct kernel_cfg cfg = harness_default_cfg();
-        cfg.stats = layout;
+        cfg.stats = layout == 0 ? STATS_SHARED : STATS_PERCPU;
         struct harness h;
         harness_init(&h, &cfg);
         uint8_t f[60];
@@ -251,6 +252,9 @@ static void test_stats_layouts_agree(void)
         for (int i = 0; i < 5; i++)
             harness_rx(&h, f, n, H_CSUM_OK, true);
         got[layout] = if_stat_get(h.ifp, offsetof(struct if_data, ifi_obytes));
+        uint64_t shared = h.ifp->if_data.ifi_obytes, mine = h.ifp->if_data_pcpu[0].d.ifi_obytes;
+        CHECK_EQ(shared, layout == 0 ? 300 : 0);
+        CHECK_EQ(mine, layout == 0 ? 0 : 300);
         CHECK_EQ(ipstat_get(h.k, offsetof(struct ipstat, ips_forward)), 5);
         harness_fini(&h);
     }
