@@ -1,5 +1,6 @@
 """python3 -m analysis KIND --db DB [--run ID]... --out FILE [options]"""
 import argparse
+import sqlite3
 import json
 import os
 import sys
@@ -57,7 +58,20 @@ def parse(argv):
 
 def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
-    db = Db(a.db)
+    try:
+        db = Db(a.db)
+        db.rows("SELECT id FROM runs LIMIT 1")
+    except sqlite3.Error as e:
+        print(f"analysis {a.kind}: --db {a.db}: not an mpstack results database ({e})",
+              file=sys.stderr)
+        return 2
+    out_dir = os.path.dirname(os.path.abspath(a.out)) if a.kind != "report" else None
+    if out_dir and not os.path.isdir(out_dir):
+        print(f"analysis {a.kind}: --out {a.out}: no directory {out_dir}", file=sys.stderr)
+        return 2
+    if a.by and not db.rows("SELECT 1 FROM params WHERE key = ? LIMIT 1", (a.by,)):
+        print(f"analysis {a.kind}: --by {a.by}: no run has that parameter", file=sys.stderr)
+        return 2
     try:
         if a.kind == "report":
             data = report.build(db, a.published, a.out)

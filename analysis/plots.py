@@ -92,9 +92,7 @@ def compare(db, ids, out, metric, by=None):
                        if len(names) > 4 else "center")
     ax.set_ylabel(f"{metric} ({shown})")
     ax.set_title(f"{metric} by {by or 'variant'}")
-    fig.subplots_adjust(bottom=0.25)
-    caption = _caption(fig, db, [i for g in groups.values() for i, _, _ in g])
-    _save(fig, out)
+    caption = _finish(fig, db, [i for g in groups.values() for i, _, _ in g], out, bottom=0.25)
     return {"kind": "compare", "metric": metric, "unit": unit, "caption": caption,
             "groups": [{"label": n, "runs": [i for i, _, _ in groups[n]], "mean": s[0],
                         "ci95": s[1]} for n, s in zip(names, stats)]}
@@ -135,21 +133,14 @@ def sweep(db, ids, out, metric, param, by=None):
     ax.grid(alpha=0.3)
     if len(lines) > 1:
         ax.legend(fontsize=8)
-    fig.subplots_adjust(bottom=0.2)
-    caption = _caption(fig, db, [i for d in data for p in d["points"] for i in p["runs"]])
-    _save(fig, out)
+    caption = _finish(fig, db, [i for d in data for p in d["points"] for i in p["runs"]], out)
     return {"kind": "sweep", "metric": metric, "param": param, "unit": unit, "xunit": xunit,
             "caption": caption, "lines": data}
 
 
 def cpu(db, run_id, out, host=None):
     """Per-CPU time in the measured window, stacked by category (idle left out)."""
-    rows = db.cpu_time(run_id, host)
-    if not rows:
-        raise LookupError(f"run {run_id} recorded no CPU time")
-    hosts = sorted({h for h, _, _, _ in rows})
-    host = host or hosts[0]
-    rows = [r for r in rows if r[0] == host]
+    host, rows = _host(db.cpu_time(run_id), host, "CPU time", run_id)
     cpus = sorted({c for _, c, _, _ in rows})
     cats = sorted({k for _, _, k, _ in rows if k != "idle"})
     ps = {(c, k): v for _, c, k, v in rows}
@@ -171,10 +162,29 @@ def cpu(db, run_id, out, host=None):
     ax.set_ylim(0, 105)
     ax.set_title(f"CPU time by category, host {host}")
     ax.legend(fontsize=8, loc="upper right")
-    fig.subplots_adjust(bottom=0.2)
-    caption = _caption(fig, db, [run_id])
-    _save(fig, out)
+    caption = _finish(fig, db, [run_id], out)
     return {"kind": "cpu", "host": host, "cpus": cpus, "percent": share, "caption": caption}
+
+
+def _host(rows, host, what, run_id):
+    """The rows of `host` (default: the first host in them); a clear error for an unknown
+    host."""
+    hosts = sorted({r[0] for r in rows})
+    if not hosts:
+        raise LookupError(f"run {run_id} recorded no {what}")
+    host = host or hosts[0]
+    if host not in hosts:
+        raise LookupError(f"run {run_id} has no {what} for host {host} (hosts: "
+                          f"{', '.join(hosts)})")
+    return host, [r for r in rows if r[0] == host]
+
+
+def _finish(fig, db, ids, out, bottom=0.2):
+    """Room for the caption, the caption, the file; returns the caption."""
+    fig.subplots_adjust(bottom=bottom)
+    caption = _caption(fig, db, ids)
+    _save(fig, out)
+    return caption
 
 
 def _matrix(rows, n=None):
@@ -199,11 +209,11 @@ def lines(db, run_id, out, host=None):
     regions = [(n[len("lines.transfers."):], v, u) for n, v, u in
                db.metrics_like(run_id, "lines.transfers.")
                if n != "lines.transfers.total"]
-    pairs = db.pairs(run_id, "lines", host)
+    pairs = db.pairs(run_id, "lines")
     if not regions and not pairs:
         raise LookupError(f"run {run_id} recorded no cache-line transfers")
-    host = host or (pairs[0][0] if pairs else None)
-    pairs = [p for p in pairs if p[0] == host]
+    if pairs or host:
+        host, pairs = _host(pairs, host, "cache-line transfers between CPUs", run_id)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6))
     shown = [(r, v) for r, v, _ in regions if v > 0] or [(r, v) for r, v, _ in regions]
     a1.barh([r for r, _ in shown], [v for _, v in shown], color="tab:orange")
@@ -215,27 +225,20 @@ def lines(db, run_id, out, host=None):
               f"transfers between CPUs, host {host}", fig, "lines in the measured window")
     else:
         a2.set_axis_off()
-    fig.subplots_adjust(bottom=0.18, left=0.12, wspace=0.35)
-    caption = _caption(fig, db, [run_id])
-    _save(fig, out)
+    fig.subplots_adjust(left=0.12, wspace=0.35)
+    caption = _finish(fig, db, [run_id], out)
     return {"kind": "lines", "host": host, "regions": {r: v for r, v in shown},
             "matrix": m, "caption": caption}
 
 
 def ipi(db, run_id, out, host=None):
     """IPIs sent, by (sending CPU, receiving CPU)."""
-    pairs = db.pairs(run_id, "ipi", host)
-    if not pairs:
-        raise LookupError(f"run {run_id} recorded no IPIs")
-    host = host or pairs[0][0]
-    pairs = [p for p in pairs if p[0] == host]
+    host, pairs = _host(db.pairs(run_id, "ipi"), host, "IPIs", run_id)
     fig, ax = plt.subplots(figsize=(6.4, 5.2))
     m = _matrix(pairs)
     _heat(ax, m, "to CPU", "from CPU", f"IPIs by CPU pair, host {host}", fig,
           "IPIs in the measured window")
-    fig.subplots_adjust(bottom=0.16)
-    caption = _caption(fig, db, [run_id])
-    _save(fig, out)
+    caption = _finish(fig, db, [run_id], out)
     return {"kind": "ipi", "host": host, "matrix": m, "total": sum(map(sum, m)),
             "caption": caption}
 
@@ -274,7 +277,5 @@ def cdf(db, ids, out, name=None, by=None):
     ax.set_title(f"distribution of {name}")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=8)
-    fig.subplots_adjust(bottom=0.2)
-    caption = _caption(fig, db, [d["run"] for d in data])
-    _save(fig, out)
+    caption = _finish(fig, db, [d["run"] for d in data], out)
     return {"kind": "cdf", "name": name, "unit": unit, "caption": caption, "runs": data}

@@ -9,24 +9,26 @@ import os
 from . import plots
 
 
-def _newest_by_variant(db, scenario):
-    """variant -> newest run id among the runs of `scenario` (a variant's runs with several
-    seeds: the newest seed run is taken; the figures use all of them)."""
+def _runs_by_variant(db, scenario):
+    """variant -> the ids of the runs of `scenario` with that variant (one per seed). The
+    tables and the figures use the same runs: run `make lessons` on a fresh database, or
+    the runs of different versions are averaged together."""
     rows = db.rows("SELECT r.id, p.value FROM runs r JOIN params p ON p.run_id = r.id AND "
                    "p.key = 'variant' WHERE r.name = ? ORDER BY r.id", (scenario,))
     out = {}
     for rid, variant in rows:
-        out[variant or "(none)"] = rid
+        out.setdefault(variant or "(none)", []).append(rid)
     return out
 
 
 def _value(db, runs, variant, metric):
+    """The mean of `metric` over the variant's runs."""
     if variant not in runs:
         raise LookupError(f"no run of variant {variant}")
-    m = db.metric(runs[variant], metric)
-    if m is None:
-        raise LookupError(f"run {runs[variant]} has no metric {metric}")
-    return m["value"]
+    vals = [m["value"] for m in (db.metric(r, metric) for r in runs[variant]) if m]
+    if not vals:
+        raise LookupError(f"no run of variant {variant} has metric {metric}")
+    return sum(vals) / len(vals)
 
 
 def _side(db, runs, side):
@@ -34,7 +36,9 @@ def _side(db, runs, side):
         return float(side)
     (va, ma), (vb, mb) = side
     b = _value(db, runs, vb, mb)
-    return _value(db, runs, va, ma) / b if b else float("inf")
+    if b == 0:
+        raise LookupError(f"{vb}'s {mb} is 0: the ratio is undefined")
+    return _value(db, runs, va, ma) / b
 
 
 _OPS = {">": lambda a, b: a > b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b,
@@ -60,15 +64,15 @@ def _row(db, runs, row):
                     "values": [lhs, rhs]}
         v = _value(db, runs, row["variant"], row["metric"])
         pub = row["published"]
-        diff = (v - pub) / pub * 100 if pub else 0.0
+        diff = f"{(v - pub) / pub * 100:+.1f}%" if pub else f"{v - pub:+.3g}"
         note = f" ({row['note']})" if row.get("note") else ""
         return {"what": row["what"], "source": row["source"],
                 "published": f"{pub:g} {row.get('unit', '')}".strip(),
                 "simulated": f"{v:.3g} {row.get('unit', '')}".strip(),
-                "verdict": f"{diff:+.1f}%{note}", "values": [v, pub]}
+                "verdict": f"{diff}{note}", "values": [v, pub]}
     except LookupError as e:
         return {"what": row["what"], "source": row["source"], "published": "",
-                "simulated": f"missing: {e.args[0]}", "verdict": "not run", "values": []}
+                "simulated": f"missing: {e.args[0]}", "verdict": "not determined", "values": []}
 
 
 def build(db, published_path, outdir, figdir_name="figures"):
@@ -80,12 +84,11 @@ def build(db, published_path, outdir, figdir_name="figures"):
     os.makedirs(figdir, exist_ok=True)
     lessons = []
     for les in spec["lessons"]:
-        runs = _newest_by_variant(db, les["scenario"])
+        runs = _runs_by_variant(db, les["scenario"])
         entry = {"name": les["name"], "title": les["title"], "doc": les.get("doc", ""),
                  "scenario": les["scenario"], "variants": runs, "figures": [], "rows": []}
         if runs:
-            ids = [r for (r,) in db.rows("SELECT id FROM runs WHERE name = ? ORDER BY id",
-                                         (les["scenario"],))]
+            ids = sorted(r for rs in runs.values() for r in rs)
             for fig in les.get("figures", []):
                 fname = f"{les['name']}-{fig['metric'].replace('.', '_')}.svg"
                 try:
@@ -114,7 +117,8 @@ def _markdown(rep):
         if not les["variants"]:
             out += ["Not run: the database holds no run of this scenario.", ""]
             continue
-        out.append("Runs: " + ", ".join(f"{v} (run {r})" for v, r in les["variants"].items()))
+        out.append("Runs (values are means over them): " + ", ".join(
+            f"{v} ({', '.join(map(str, r))})" for v, r in les["variants"].items()))
         out.append("")
         if les["rows"]:
             out += ["| published | source | simulated | verdict |", "| --- | --- | --- | --- |"]

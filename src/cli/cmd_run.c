@@ -72,7 +72,7 @@ struct run_opts {
     char **owned;      /* --pcap, --trace, --trace-window as their --set strings */
     size_t nowned;
     unsigned jobs;     /* sweep: runs at once (0: as many as CPUs) */
-    size_t point[16];  /* run --sweep-point I,J,...: one value index per grid axis */
+    size_t point[SWEEP_MAX_AXES]; /* run --sweep-point I,J,...: one index per grid axis */
     size_t npoint;
 };
 
@@ -145,8 +145,8 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
                 char num[32];
                 size_t len = strcspn(t, ",");
                 snprintf(num, sizeof(num), "%.*s", (int)(len < 31 ? len : 31), t);
-                if (units_parse_uint(num, &v) || (c == 'J' && (v < 1 || v > 1024)) ||
-                    (c == 'P' && o->npoint == 16)) {
+                if (units_parse_uint(num, &v) || (c == 'J' && (v < 1 || v > 1024 || t[len])) ||
+                    (c == 'P' && (o->npoint == SWEEP_MAX_AXES || (t[len] == ',' && !t[len + 1])))) {
                     fprintf(stderr, "mpstack %s: --%s expects %s, got '%s'\n", cmd,
                             c == 'J' ? "jobs" : "sweep-point",
                             c == 'J' ? "1 to 1024" : "value indexes I,J,... (at most 16)", optarg);
@@ -480,6 +480,14 @@ int cmd_compare(int argc, char **argv)
         }
         c->done = true;
     }
+    for (size_t i = 0; !rc && i < base->ncompare_metrics; i++) {
+        bool any = false;
+        for (size_t c = 0; c < n && !any; c++)
+            any = cols[c].done && rec_find_metric(&cols[c].rec, base->compare_metrics[i]);
+        if (!any)
+            fprintf(stderr, "mpstack compare: no variant has metric %s (compare.metrics; see "
+                            "docs/results.md for the names)\n", base->compare_metrics[i]);
+    }
     if (!rc && o.json)
         rc = compare_json(stdout, base, cols, n);
     else if (!rc && !o.quiet)
@@ -537,6 +545,28 @@ int cmd_sweep(int argc, char **argv)
         fprintf(stderr, "mpstack sweep: %s\n", !base->nsweep
                     ? "the scenario has no sweep: block with a grid: (see docs/scenarios.md)"
                     : "a sweep stores its runs; outputs.store is false");
+        scenario_free(base);
+        opts_free(&o);
+        return EXIT_USAGE;
+    }
+    /* Runs in parallel would write the same capture and timeline files; a --set of a grid
+     * key would make every point the same. */
+    const char *why = NULL;
+    if (o.json)
+        why = "--json is not supported (read the runs from the database)";
+    else if (cfg->outputs.trace[0] || cfg->outputs.pcap[0])
+        why = "outputs.trace and outputs.pcap (--trace, --pcap) would be written by every run at "
+              "once; trace one point with mpstack run --sweep-point";
+    for (size_t i = 0; !why && i < o.nsets; i++)
+        for (size_t a = 0; a < base->nsweep; a++) {
+            size_t kl = strlen(base->sweep[a].key);
+            if (strncmp(o.sets[i], base->sweep[a].key, kl) == 0 && o.sets[i][kl] == '=') {
+                why = "--set of a key the grid sweeps would make every point the same";
+                break;
+            }
+        }
+    if (why) {
+        fprintf(stderr, "mpstack sweep: %s\n", why);
         scenario_free(base);
         opts_free(&o);
         return EXIT_USAGE;
@@ -658,6 +688,7 @@ int cmd_sweep(int argc, char **argv)
             if (e) {
                 fprintf(stderr, "mpstack sweep: cannot start a run: %s\n", strerror(e));
                 failed++;
+                finished++;
                 continue;
             }
             for (unsigned j = 0; j < jobs; j++)
@@ -669,6 +700,10 @@ int cmd_sweep(int argc, char **argv)
         }
         if (!running)
             break;
+        if (cli_sigint_caught())
+            for (unsigned j = 0; j < jobs; j++)
+                if (pids[j])
+                    kill(pids[j], SIGINT);
         int status;
         pid_t p = waitpid(-1, &status, 0);
         if (p < 0) {
@@ -702,7 +737,7 @@ int cmd_sweep(int argc, char **argv)
     sigaction(SIGINT, &old, NULL);
     if (!rc && !o.quiet && ntodo)
         fputc('\n', stderr);
-    if (!rc && cli_sigint_caught()) {
+    if (!rc && cli_sigint_caught() && finished < ntodo) {
         fprintf(stderr, "mpstack: sweep interrupted; %zu of %zu runs stored, start it again to "
                         "resume\n", total - ntodo + (finished - failed), total);
         rc = EXIT_INTERRUPTED;

@@ -323,7 +323,7 @@ static void sink_rx(void *dev, struct frame *f)
     sim_time_t lat_ps = sim_now(s->sim) - pl.born;
     double lat = sim_time_to_s(lat_ps);
     stat_acc_add(&s->st.latency, lat);
-    s->st.lat_hist[sink_hist_bucket(lat_ps / 1000)]++;
+    s->st.lat_hist[sink_hist_bucket((lat_ps + 999) / 1000)]++; /* ns rounded up: <= upper */
     if (s->st.latency.n == 1 || lat < s->st.lat_min)
         s->st.lat_min = lat;
     if (lat > s->st.lat_max)

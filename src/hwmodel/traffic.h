@@ -83,8 +83,9 @@ void pktgen_stop(struct pktgen *g);
 /* Restart the counts (end of warm-up). */
 void pktgen_measure_start(struct pktgen *g);
 
-/* Latency histogram in nanoseconds: one bucket per value below 64 ns, then 32 buckets per
- * power of two (at most 3% apart), up to about 8.6 s; longer ones land in the last. */
+/* Latency histogram in nanoseconds (rounded up): one bucket per value below 64 ns, then 32
+ * buckets per power of two (at most 3% apart), up to about 17 s; longer ones land in the
+ * last. */
 #define SINK_HIST_BUCKETS (64 + 28 * 32)
 unsigned sink_hist_bucket(uint64_t ns);
 /* Largest latency (ns) bucket b holds. */

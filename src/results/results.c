@@ -414,8 +414,8 @@ int results_sweep_points(struct results_db *r, const char *sweep_id, const char 
     while (sqlite3_step(runs) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(runs, 0);
         char buf[2048];
-        size_t len = (size_t)snprintf(buf, sizeof(buf), "seed=%lld",
-                                      (long long)sqlite3_column_int64(runs, 1));
+        size_t len = (size_t)snprintf(buf, sizeof(buf), "seed=%llu",
+                                      (unsigned long long)sqlite3_column_int64(runs, 1));
         for (size_t k = 0; k < nkeys; k++) {
             sqlite3_bind_int64(par, 1, id);
             bind_text(par, 2, keys[k]);

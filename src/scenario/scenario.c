@@ -372,6 +372,7 @@ static void take_compare(struct loader *L, struct ynode *root)
     struct ymark cmark = *at;
     struct ynode *c = ytree_take(root, "compare");
     struct scenario *sc = L->sc;
+    size_t before = diag_count(L->d);
     if (c->kind != Y_MAP) {
         diag_add(L->d, &cmark, "compare: expected a section with metrics: and variants:, got %s",
                  ytree_kind_name(c->kind));
@@ -438,8 +439,11 @@ static void take_compare(struct loader *L, struct ynode *root)
                                              "variants", k);
         }
     }
-    if (!sc->nvariants && diag_count(L->d) == 0)
-        diag_add(L->d, &cmark, "compare: no variants given");
+    if (diag_count(L->d) == before && !sc->nvariants)
+        diag_add(L->d, &cmark, "compare: no variants given (compare.variants)");
+    else if (diag_count(L->d) == before && !sc->ncompare_metrics)
+        diag_add(L->d, &cmark, "compare: no metrics given (compare.metrics: a list of metric "
+                               "names, e.g. [fwd.mpps, drop.total])");
     ytree_free(c);
 }
 
@@ -483,6 +487,11 @@ static void take_sweep(struct loader *L, struct ynode *root)
                     diag_add(L->d, &vals->mark, "sweep.grid.%s: expected a list of values "
                              "(e.g. [0.5, 0.9])", it->keys[k]);
                     continue;
+                }
+                if (sc->nsweep == SWEEP_MAX_AXES) {
+                    diag_add(L->d, &it->key_marks[k], "sweep.grid: at most %d keys",
+                             SWEEP_MAX_AXES);
+                    break;
                 }
                 sc->sweep = xrealloc(sc->sweep, (sc->nsweep + 1) * sizeof(*sc->sweep));
                 struct sweep_axis *ax = &sc->sweep[sc->nsweep++];

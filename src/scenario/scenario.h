@@ -36,6 +36,7 @@ struct variant {
 };
 
 /* One axis of a `sweep:` grid: a key and the values it takes. */
+#define SWEEP_MAX_AXES 16
 struct sweep_axis {
     char *key;
     struct ymark mark;

@@ -247,6 +247,7 @@ void evq_heap_check(const struct evq *q)
         }
         SIM_ASSERTF(hent_slot(&h->a[i]) < q->nslots, "heap entry %zu has slot %u", i,
                     hent_slot(&h->a[i]));
+        SIM_ASSERTF(evq_heap_bound(q) <= h->a[i].time, "heap bound above a pending time");
         if (hent_live(q, &h->a[i])) {
             live++;
             SIM_ASSERTF(q->slots[hent_slot(&h->a[i])].time == h->a[i].time,

@@ -329,6 +329,8 @@ void evq_radix_check(const struct evq *q)
             SIM_ASSERTF(bucket_of(kk, r->last) == i, "radix entry in bucket %u belongs in %u", i,
                         bucket_of(kk, r->last));
             SIM_ASSERTF(s < q->nslots, "radix entry with slot %u", s);
+            SIM_ASSERTF(evq_radix_bound(q) <= e->time, "radix bound %llu above a pending %llu",
+                        (unsigned long long)evq_radix_bound(q), (unsigned long long)e->time);
             n++;
             if (dead_has(r, s)) {
                 dead++;

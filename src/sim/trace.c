@@ -144,6 +144,23 @@ void sim_trace_cpu_slice(struct sim_trace *t, const struct sim_thread *td, int c
     fputs("}", t->f);
 }
 
+/* One event on thread td's track: {"ph":PH<extra>,"pid","tid","ts"[,"name"]}. */
+static void thread_event(struct sim_trace *t, struct sim_thread *td, sim_time_t now,
+                         const char *ph, const char *extra, const char *name)
+{
+    int pid;
+    unsigned tid = thread_tid(t, td, &pid);
+    char ts[32];
+    ts_us(ts, sizeof(ts), now);
+    sep(t);
+    fprintf(t->f, "{\"ph\":\"%s\"%s,\"pid\":%d,\"tid\":%u,\"ts\":%s", ph, extra, pid, tid, ts);
+    if (name) {
+        fputs(",\"name\":", t->f);
+        json_str(t->f, name);
+    }
+    fputs("}", t->f);
+}
+
 void sim_trace_begin(struct sim *sim, const char *name)
 {
     struct sim_trace *t = sim->trace;
@@ -152,23 +169,12 @@ void sim_trace_begin(struct sim *sim, const char *name)
         return;
     sim_time_t now = sim_local_now(sim);
     unsigned d = td->trace_depth++;
-    bool emit = inside(t, now);
-    if (d < TRACE_MAXDEPTH) {
-        if (emit)
-            td->trace_open |= (uint64_t)1 << d;
-        else
-            td->trace_open &= ~((uint64_t)1 << d);
-    }
-    if (!emit || d >= TRACE_MAXDEPTH)
-        return;
-    int pid;
-    unsigned tid = thread_tid(t, td, &pid);
-    char ts[32];
-    ts_us(ts, sizeof(ts), now);
-    sep(t);
-    fprintf(t->f, "{\"ph\":\"B\",\"pid\":%d,\"tid\":%u,\"ts\":%s,\"name\":", pid, tid, ts);
-    json_str(t->f, name);
-    fputs("}", t->f);
+    bool emit = inside(t, now) && d < TRACE_MAXDEPTH;
+    if (d < TRACE_MAXDEPTH) /* remember whether this level was written, for its end */
+        td->trace_open = emit ? td->trace_open | (uint64_t)1 << d
+                              : td->trace_open & ~((uint64_t)1 << d);
+    if (emit)
+        thread_event(t, td, now, "B", "", name);
 }
 
 static void end_at(struct sim_trace *t, struct sim_thread *td, sim_time_t now)
@@ -178,12 +184,7 @@ static void end_at(struct sim_trace *t, struct sim_thread *td, sim_time_t now)
     if (d >= TRACE_MAXDEPTH || !(td->trace_open & ((uint64_t)1 << d)))
         return;
     td->trace_open &= ~((uint64_t)1 << d);
-    int pid;
-    unsigned tid = thread_tid(t, td, &pid);
-    char ts[32];
-    ts_us(ts, sizeof(ts), now);
-    sep(t);
-    fprintf(t->f, "{\"ph\":\"E\",\"pid\":%d,\"tid\":%u,\"ts\":%s}", pid, tid, ts);
+    thread_event(t, td, now, "E", "", NULL);
 }
 
 void sim_trace_end(struct sim *sim)
@@ -192,46 +193,23 @@ void sim_trace_end(struct sim *sim)
         end_at(sim->trace, sim->cur, sim_local_now(sim));
 }
 
-/* Start an event of the current thread now, if a trace is on and now is in its window:
- * writes the separator and returns the track and time. */
-static bool thread_event(struct sim *sim, int *pid, unsigned *tid, char *ts, size_t tsn)
-{
-    struct sim_trace *t = sim->trace;
-    struct sim_thread *td = sim->cur;
-    sim_time_t now = sim_local_now(sim);
-    if (!t || !td || !inside(t, now))
-        return false;
-    *tid = thread_tid(t, td, pid);
-    ts_us(ts, tsn, now);
-    sep(t);
-    return true;
-}
-
 void sim_trace_instant(struct sim *sim, const char *name)
 {
-    int pid;
-    unsigned tid;
-    char ts[32];
-    if (!thread_event(sim, &pid, &tid, ts, sizeof(ts)))
-        return;
-    fprintf(sim->trace->f, "{\"ph\":\"i\",\"s\":\"t\",\"pid\":%d,\"tid\":%u,\"ts\":%s,"
-                           "\"name\":", pid, tid, ts);
-    json_str(sim->trace->f, name);
-    fputs("}", sim->trace->f);
+    sim_time_t now = sim_local_now(sim);
+    if (sim->trace && sim->cur && inside(sim->trace, now))
+        thread_event(sim->trace, sim->cur, now, "i", ",\"s\":\"t\"", name);
 }
 
 void sim_trace_flow(struct sim *sim, bool start, uint64_t id, const char *name)
 {
-    int pid;
-    unsigned tid;
-    char ts[32];
-    if (!thread_event(sim, &pid, &tid, ts, sizeof(ts)))
+    sim_time_t now = sim_local_now(sim);
+    if (!sim->trace || !sim->cur || !inside(sim->trace, now))
         return;
-    fprintf(sim->trace->f, "{\"ph\":\"%s\",\"cat\":\"flow\",\"id\":%llu,\"pid\":%d,"
-                           "\"tid\":%u,\"ts\":%s,\"name\":", start ? "s" : "f\",\"bp\":\"e",
-            (unsigned long long)id, pid, tid, ts);
-    json_str(sim->trace->f, name);
-    fputs("}", sim->trace->f);
+    /* the name is the category too: ids are unique per kind of flow */
+    char extra[160];
+    snprintf(extra, sizeof(extra), "%s,\"cat\":\"%s\",\"id\":%llu",
+             start ? "" : ",\"bp\":\"e\"", name, (unsigned long long)id);
+    thread_event(sim->trace, sim->cur, now, start ? "s" : "f", extra, name);
 }
 
 void sim_trace_counter(struct sim *sim, const char *host, const char *name, const char *series,
@@ -260,6 +238,11 @@ int sim_trace_close(struct sim *sim)
     for (struct sim_thread *td = sim->threads; td; td = td->all_next)
         while (td->trace_depth > 0)
             end_at(t, td, sim->now); /* slices still open when the run ends */
+    for (size_t i = 0; i < sim->ncpus; i++) { /* and the threads still on their CPUs */
+        struct sim_cpu *cpu = sim->cpus[i];
+        if (cpu->cur)
+            sim_trace_cpu_slice(t, cpu->cur, cpu->id, cpu->host, cpu->run_start, sim->now);
+    }
     sim->trace = NULL;
     fputs("\n]}\n", t->f);
     int err = ferror(t->f) ? (errno ? errno : EIO) : 0;

@@ -40,7 +40,8 @@ void sim_trace_cpu_slice(struct sim_trace *t, const struct sim_thread *td, int c
 void sim_trace_begin(struct sim *sim, const char *name);
 void sim_trace_end(struct sim *sim);
 void sim_trace_instant(struct sim *sim, const char *name);
-/* A flow arrow: its start in the current thread now, its end where it is handled. */
+/* A flow arrow: its start in the current thread now, its end where it is handled. `name`
+ * is also the flow's category: ids must be unique among the flows of one name. */
 void sim_trace_flow(struct sim *sim, bool start, uint64_t id, const char *name);
 /* A counter track of the current thread's host (or `host` outside threads). */
 void sim_trace_counter(struct sim *sim, const char *host, const char *name, const char *series,

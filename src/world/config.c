@@ -519,25 +519,32 @@ static void check_stack(const struct scenario *sc, struct diag *d)
 }
 
 /* Checks that need more than one key. */
-/* The capture prefix's directory must exist and be writable (checked before anything runs). */
-static void check_outputs(const struct scenario *sc, struct diag *d)
+/* A path's directory must exist and be writable for key to write there. */
+static void check_writable(const struct scenario *sc, struct diag *d, const char *key,
+                           const char *file)
 {
-    const struct config *c = sc->cfg;
-    if (!c->outputs.pcap || !c->outputs.pcap[0])
-        return;
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", c->outputs.pcap);
+    snprintf(dir, sizeof(dir), "%s", file);
     char *slash = strrchr(dir, '/');
     if (!slash)
         snprintf(dir, sizeof(dir), ".");
-    else if (slash == dir)
-        dir[1] = 0;
     else
-        *slash = 0;
+        *(slash == dir ? slash + 1 : slash) = 0;
     if (access(dir, W_OK | X_OK) != 0)
-        diag_add(d, scenario_mark(sc, "outputs.pcap"), "outputs.pcap: cannot write captures "
-                 "into %s (%s); give a prefix in an existing, writable directory", dir,
-                 strerror(errno));
+        diag_add(d, scenario_mark(sc, key), "%s: cannot write into %s (%s); give a path in an "
+                 "existing, writable directory", key, dir, strerror(errno));
+}
+
+static void check_outputs(const struct scenario *sc, struct diag *d)
+{
+    const struct config *c = sc->cfg;
+    if (c->outputs.pcap[0])
+        check_writable(sc, d, "outputs.pcap", c->outputs.pcap);
+    if (c->outputs.trace[0])
+        check_writable(sc, d, "outputs.trace", c->outputs.trace);
+    else if (c->outputs.trace_window[0])
+        diag_add(d, scenario_mark(sc, "outputs.trace_window"), "outputs.trace_window: a window "
+                 "of no timeline; give outputs.trace (--trace FILE) too");
 }
 
 int config_trace_window(const struct config *c, sim_time_t *start, sim_time_t *end)
@@ -566,16 +573,7 @@ static void config_check(const struct scenario *sc, struct diag *d)
         diag_add(d, scenario_mark(sc, "outputs.trace_window"), "outputs.trace_window: expected "
                  "START:END, two durations with END after START (e.g. 5ms:5.2ms), got '%s'",
                  c->outputs.trace_window);
-    if (c->outputs.trace && c->outputs.trace[0]) {
-        char dir[4096];
-        snprintf(dir, sizeof(dir), "%s", c->outputs.trace);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *(slash == dir ? slash + 1 : slash) = 0;
-        if (access(slash ? dir : ".", W_OK | X_OK) != 0)
-            diag_add(d, scenario_mark(sc, "outputs.trace"), "outputs.trace: cannot write %s "
-                     "(%s)", c->outputs.trace, strerror(errno));
-    }
+
     check_hosts(sc, d);
     check_stack(sc, d);
     const char **owner = xcalloc(2 * (c->nlinks + 1), sizeof(*owner));

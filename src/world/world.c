@@ -44,6 +44,7 @@ struct world_nic {
 
 struct world {
     const struct config *cfg;
+    char trace_path[4096];
     struct sim *sim;
     struct frame_pool pool;
     struct world_host *hosts;
@@ -162,7 +163,9 @@ static void build_devices(struct world *w)
         wn->nic = nic_create(w->sim, &w->pool, &np);
         if (c->outputs.pcap && c->outputs.pcap[0]) {
             char file[4096];
-            snprintf(file, sizeof(file), "%s%s.pcap", c->outputs.pcap, nc->name);
+            /* a compare: variant gets its own files: PREFIX<variant>-<nic>.pcap */
+            snprintf(file, sizeof(file), "%s%s%s%s.pcap", c->outputs.pcap, c->variant,
+                     c->variant[0] ? "-" : "", nc->name);
             if (!(wn->pcap = pcap_open(file))) {
                 fprintf(stderr, "mpstack: cannot write %s: %s\n", file, strerror(errno));
                 exit(1);
@@ -197,6 +200,19 @@ static void build_devices(struct world *w)
                                   link_named(w, c->sinks[i].link), max_flows);
 }
 
+void world_trace_path(const struct config *c, char *out, size_t n)
+{
+    const char *t = c->outputs.trace, *v = c->variant;
+    size_t len = strlen(t);
+    bool json = len > 5 && strcmp(t + len - 5, ".json") == 0;
+    if (!v[0])
+        snprintf(out, n, "%s", t);
+    else if (json) /* a compare: variant gets its own file: NAME-<variant>.json */
+        snprintf(out, n, "%.*s-%s.json", (int)(len - 5), t, v);
+    else
+        snprintf(out, n, "%s-%s", t, v);
+}
+
 struct world *world_create(const struct scenario *sc)
 {
     const struct config *cfg = sc->cfg;
@@ -208,10 +224,10 @@ struct world *world_create(const struct scenario *sc)
     if (cfg->outputs.trace && cfg->outputs.trace[0]) {
         sim_time_t ws, we;
         config_trace_window(cfg, &ws, &we);
-        struct sim_trace *t = sim_trace_open(cfg->outputs.trace, ws, we);
+        world_trace_path(cfg, w->trace_path, sizeof(w->trace_path));
+        struct sim_trace *t = sim_trace_open(w->trace_path, ws, we);
         if (!t) {
-            fprintf(stderr, "mpstack: cannot write %s: %s\n", cfg->outputs.trace,
-                    strerror(errno));
+            fprintf(stderr, "mpstack: cannot write %s: %s\n", w->trace_path, strerror(errno));
             exit(1);
         }
         sim_set_trace(w->sim, t);
@@ -242,7 +258,7 @@ void world_destroy(struct world *w)
         return;
     const struct config *c = w->cfg;
     if (sim_get_trace(w->sim) && sim_trace_close(w->sim))
-        fprintf(stderr, "mpstack: writing %s failed: %s\n", c->outputs.trace, strerror(errno));
+        fprintf(stderr, "mpstack: writing %s failed: %s\n", w->trace_path, strerror(errno));
     sim_destroy(w->sim); /* threads first: they may point into device and app state */
     wstack_destroy(w->stacks); /* before the hosts: it frees into their arenas */
     for (size_t i = 0; i < w->napps; i++)

@@ -24,8 +24,12 @@ struct world_host {
 };
 
 struct world;
+struct config;
 
 struct world *world_create(const struct scenario *sc);
+/* The timeline file of a run: outputs.trace, with "-<variant>" before .json for a compare:
+ * variant. */
+void world_trace_path(const struct config *c, char *out, size_t n);
 void world_destroy(struct world *w);
 
 struct sim *world_sim(const struct world *w);

@@ -148,6 +148,18 @@ def mistakes_are_refused_with_a_message():
     check(p.returncode == 2 and ".png or .svg" in p.stderr, f"{p.returncode} {p.stderr}")
     p = plot("ipi", "--run", str(MM1[0]), ok=False)
     check(p.returncode == 2 and "no IPIs" in p.stderr, f"{p.returncode} {p.stderr}")
+    p = plot("ipi", "--run", str(HANDOFF[0]), "--host", "nohost", ok=False)
+    check(p.returncode == 2 and "no IPIs for host nohost (hosts: fwd)" in p.stderr, p.stderr)
+    p = plot("compare", "--metric", "fwd.mpps", "--by", "no.such.key", ok=False)
+    check(p.returncode == 2 and "--by no.such.key: no run has that parameter" in p.stderr,
+          p.stderr)
+    bad = path("not-a-db.sqlite")
+    with open(bad, "w") as f:
+        f.write("this is not sqlite")
+    env = dict(os.environ, PYTHONPATH=SRC)
+    p = subprocess.run([sys.executable, "-m", "analysis", "cpu", "--db", bad, "--out",
+                        path("x.png")], capture_output=True, text=True, env=env, cwd=SRC)
+    check(p.returncode == 2 and "not an mpstack results database" in p.stderr, p.stderr)
 
 
 finish()

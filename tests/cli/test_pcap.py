@@ -43,7 +43,7 @@ def each_port_has_a_capture_that_tshark_reads():
 @test
 def an_unwritable_prefix_fails_before_running():
     p = run("run", scenario("lessons/forwarding.yaml"), *ARGS, "--pcap", "/nonexistent/dir/cap-")
-    check(p.returncode == 2 and "outputs.pcap: cannot write captures into /nonexistent/dir"
+    check(p.returncode == 2 and "outputs.pcap: cannot write into /nonexistent/dir"
           in p.stderr, f"exit {p.returncode}: {p.stderr}")
 
 

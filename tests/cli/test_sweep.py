@@ -105,6 +105,12 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
     expect_error(BASE, "has no sweep: block")
     p = run("run", GOOD, "--sweep-point", "5,0", "--set", "outputs.store=false")
     check(p.returncode == 2 and "index 5 is out of range" in p.stderr, f"{p.stderr}")
+    for args, msg in ((("--trace", path("t.json")), "would be written by every run at once"),
+                      (("--json",), "--json is not supported"),
+                      (("--set", "workloads.q.load=0.4"), "would make every point the same"),
+                      (("--jobs", "4,5"), "--jobs expects 1 to 1024")):
+        p = run("sweep", GOOD, "--db", path("bad.sqlite"), *args)
+        check(p.returncode == 2 and msg in p.stderr, f"{args}: exit {p.returncode}: {p.stderr}")
 
 
 finish()

@@ -81,6 +81,8 @@ def the_window_bounds_the_file():
     for e in part:
         if e["ph"] == "X":
             check(1500 <= e["ts"] and e["ts"] + e["dur"] <= 1600 + 1e-6, f"X outside: {e}")
+        elif e["ph"] == "E": # a slice begun inside may end after the window
+            check(e["ts"] >= 1500, f"E before the window: {e['ts']}")
         elif e["ph"] != "M":
             check(1500 <= e["ts"] < 1600, f"{e['ph']} outside the window: {e['ts']}")
 
@@ -98,6 +100,21 @@ def a_bad_window_is_a_scenario_error():
     p = run("run", F, *ARGS, "--trace", path("x.json"), "--trace-window", "5ms")
     check(p.returncode == 2 and "outputs.trace_window: expected START:END" in p.stderr,
           f"exit {p.returncode}: {p.stderr}")
+    p = run("run", F, *ARGS, "--trace-window", "1ms:2ms")
+    check(p.returncode == 2 and "a window of no timeline" in p.stderr,
+          f"exit {p.returncode}: {p.stderr}")
+
+
+@test
+def each_compare_variant_writes_its_own_timeline():
+    run("compare", F, *ARGS, "--trace", path("cmp.json"), "--trace-window", "1ms:1.1ms",
+        check=0)
+    for v in ("per-packet", "batched"):
+        f = path(f"cmp-{v}.json")
+        check(os.path.exists(f), f"no timeline {f}")
+        if os.path.exists(f):
+            with open(f) as fh:
+                json.load(fh)
 
 
 finish()
