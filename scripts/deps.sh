@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages that building, running and testing mpstack need.
-# Called by `make run` and `make test`: as root it runs apt-get for what is missing;
+# Called by every make target that builds (run, test, lessons, bench, ...): as root it runs apt-get for what is missing;
 # otherwise it prints the exact apt-get line and stops.
 set -e
 PKGS="cmake make gcc libc6-dev pkg-config libyaml-dev libsqlite3-dev libjansson-dev python3 python3-matplotlib sqlite3 tshark chromium clang libclang-rt-14-dev"

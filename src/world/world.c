@@ -489,12 +489,21 @@ static void drain(struct world *w)
 {
     for (size_t i = 0; i < w->cfg->ngenerators; i++)
         pktgen_stop(w->gens[i]);
+    /* Quiet means: no packet in a queue or in a handler, no frame in a NIC or on a link, and
+     * no packet taken in for a whole millisecond (so none waited in an RX ring either). */
+    uint64_t prev = UINT64_MAX;
     for (int i = 0; i < 1000; i++) { /* at most one simulated second */
         sim_run_until(w->sim, sim_now(w->sim) + SIM_PS_PER_MS);
-        if (wstack_idle(w->stacks))
+        uint64_t sig;
+        bool idle = wstack_idle(w->stacks, &sig);
+        for (size_t l = 0; l < w->cfg->nlinks; l++)
+            idle = idle && link_frames_held(w->links[l]) == 0;
+        for (size_t n = 0; n < w->cfg->nnics; n++)
+            idle = idle && nic_frames_held(w->nics[n].nic) == 0;
+        if (idle && sig == prev)
             break;
+        prev = sig;
     }
-    sim_run_until(w->sim, sim_now(w->sim) + SIM_PS_PER_MS); /* and the last frames' wire */
 }
 
 static void check_invariants(struct world *w)

@@ -64,12 +64,23 @@ struct world_stacks *wstack_create(struct sim *sim, const struct config *c)
 
 bool wstack_any(const struct world_stacks *ws) { return ws->nh > 0; }
 
-bool wstack_idle(const struct world_stacks *ws)
+/* Packets the host's drivers took in, and those forwarded, dropped (every reason the
+ * conservation counts) or sitting in a queue. */
+static void conservation(struct ws_host *wh, uint64_t *in, uint64_t *out);
+
+bool wstack_idle(const struct world_stacks *ws, uint64_t *signature)
 {
-    for (size_t i = 0; i < ws->nh; i++)
-        if (kernel_packets_queued(ws->h[i].k))
-            return false;
-    return true;
+    bool idle = true;
+    uint64_t sig = 0;
+    for (size_t i = 0; i < ws->nh; i++) {
+        uint64_t in, out;
+        conservation(&ws->h[i], &in, &out);
+        /* a packet being handled is in neither count; queued ones are in out */
+        idle = idle && in == out && kernel_packets_queued(ws->h[i].k) == 0;
+        sig = sig * 1000003u + in;
+    }
+    *signature = sig;
+    return idle;
 }
 
 static struct ws_host *host_of(struct world_stacks *ws, const char *name)
@@ -351,6 +362,23 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
 
 /* ---- invariants ---- */
 
+/* Drops of packets the driver had taken in (nombuf and rx_error happen before). */
+static uint64_t counted_drops(const struct kernel *k)
+{
+    uint64_t n = 0;
+    for (int d = 0; d < DROP_COUNT; d++)
+        if (d != DROP_nombuf && d != DROP_rx_error)
+            n += kernel_drops(k, (enum drop_reason)d);
+    return n;
+}
+
+static void conservation(struct ws_host *wh, uint64_t *in, uint64_t *out)
+{
+    uint64_t tx, intr;
+    totals(wh, in, &tx, &intr);
+    *out = tx + counted_drops(wh->k) + kernel_packets_queued(wh->k);
+}
+
 void wstack_check(struct world_stacks *ws)
 {
     for (size_t i = 0; i < ws->nh; i++) {
@@ -365,9 +393,7 @@ void wstack_check(struct world_stacks *ws)
             posted += st.mbufs_rx;
             held += st.mbufs_tx;
         }
-        for (int d = 0; d < DROP_COUNT; d++)
-            if (d != DROP_nombuf && d != DROP_rx_error)
-                dropped += kernel_drops(k, (enum drop_reason)d);
+        dropped = counted_drops(k);
         uint64_t queued = kernel_packets_queued(k);
         SIM_ASSERTF(rx == tx + dropped + queued,
                     "host %s: packets in (%llu) != forwarded (%llu) + dropped (%llu) + queued (%llu)",

@@ -30,8 +30,9 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
  * lost, structures consistent. Aborts on a violation. */
 void wstack_check(struct world_stacks *ws);
 bool wstack_any(const struct world_stacks *ws);
-/* No packet waits in a netisr or send queue of any stack host. */
-bool wstack_idle(const struct world_stacks *ws);
+/* Every packet the drivers took in is forwarded or dropped: none waits in a queue or is
+ * being handled. *signature changes whenever a driver takes a packet in. */
+bool wstack_idle(const struct world_stacks *ws, uint64_t *signature);
 void wstack_destroy(struct world_stacks *ws);
 
 #endif
