@@ -75,6 +75,8 @@ struct cache_model {
     struct level *l1, *l2;            /* per core */
     struct level *llc;                /* per socket */
     struct dirent *dir;
+    uint64_t *busy;                   /* per line: cycle its last transfer completes (clocked
+                                         accesses only; beside dir, off the hit path) */
     size_t ndir;                      /* lines the directory covers (<= dircap) */
     size_t dircap;
     struct cache_cpu_stats *cpu;      /* per CPU */
@@ -82,6 +84,8 @@ struct cache_model {
     size_t nreg;
     struct cache_totals tot;
     uint32_t price[3][CACHE_NOUTCOMES]; /* [I] [op][outcome]: cycles of one line */
+    uint64_t now;                     /* the clock of the access in progress (cycles) */
+    bool clocked;                     /* ... and whether it has one (cache_access_at) */
 };
 
 /* Result of one line: its price and outcome. */
@@ -134,6 +138,9 @@ void cache_params_default(struct cache_params *p)
          * 2 by default per Farshin et al., USENIX ATC 2020 (from memory, unconfirmed). */
         .ddio = true,
         .ddio_ways = 2,
+        /* A line has one owner at a time, so transfers of one line follow each other
+         * (see "Transfers of one line queue" in cache.h). */
+        .xfer_serial = true,
     };
 }
 
@@ -406,6 +413,8 @@ static void dir_cover(struct cache_model *m, uint64_t last)
             cap *= 2;
         m->dir = xrealloc(m->dir, cap * sizeof(*m->dir));
         memset(m->dir + m->dircap, 0, (cap - m->dircap) * sizeof(*m->dir));
+        m->busy = xrealloc(m->busy, cap * sizeof(*m->busy));
+        memset(m->busy + m->dircap, 0, (cap - m->dircap) * sizeof(*m->busy));
         m->dircap = cap;
     }
     m->ndir = (size_t)n;
@@ -439,6 +448,31 @@ static void count_transfer(struct cache_model *m, struct regstat *rs, unsigned f
 static inline bool is_transfer(uint8_t outcome)
 {
     return outcome == CACHE_XFER_LOCAL || outcome == CACHE_XFER_REMOTE;
+}
+
+/*
+ * A transfer of `line` asked for at m->now: it starts when the line's previous transfer
+ * has completed, and keeps the line in flight for its own price. Returns the cycles the
+ * request waited, also counted for the CPU and the line's region.
+ */
+static uint32_t queue_transfer(struct cache_model *m, unsigned cpu, uint32_t line,
+                               uint32_t price)
+{
+    if (!m->clocked || !m->p.xfer_serial)
+        return 0;
+    uint64_t start = m->busy[line] > m->now ? m->busy[line] : m->now;
+    m->busy[line] = start + price;
+    uint64_t wait = start - m->now;
+    if (wait) {
+        SIM_ASSERTF(wait <= UINT32_MAX, "line %u queued for %llu cycles", line,
+                    (unsigned long long)wait);
+        struct regstat *rs = regstat(m, m->lreg[line]);
+        rs->s.queued++;
+        rs->s.wait_cycles += wait;
+        m->cpu[cpu].queued++;
+        m->cpu[cpu].wait_cycles += wait;
+    }
+    return (uint32_t)wait;
 }
 
 /* The price of one line by op and outcome (cache.h), tabulated by cache_create. */
@@ -521,6 +555,7 @@ void cache_destroy(struct cache_model *m)
     free(m->cpu_core);
     free(m->cpu_socket);
     free(m->dir);
+    free(m->busy);
     free(m->cpu);
     free(m->reg);
     free(m);
@@ -829,6 +864,8 @@ access_line(struct cache_model *m, unsigned cpu, uint64_t l, enum cache_op op)
     prefetch_miss(m, core, s, line);
     struct lres r = op == CACHE_READ ? read_line(m, cpu, core, s, line)
                                      : write_line(m, cpu, core, s, line, op);
+    if (is_transfer(r.outcome))
+        r.cycles += queue_transfer(m, cpu, line, r.cycles);
     struct cache_cpu_stats *cs = &m->cpu[cpu];
     cs->touches++;
     cs->cycles += r.cycles;
@@ -853,6 +890,8 @@ access_lines(struct cache_model *m, unsigned cpu, uint64_t first, uint64_t last,
             prefetch_miss(m, core, s, (uint32_t)l + 1);
         struct lres r = op == CACHE_READ ? read_line(m, cpu, core, s, (uint32_t)l)
                                          : write_line(m, cpu, core, s, (uint32_t)l, op);
+        if (is_transfer(r.outcome)) /* the lines are asked for together, at m->now */
+            r.cycles += queue_transfer(m, cpu, (uint32_t)l, r.cycles);
         sum += r.cycles;
         max = r.cycles > max ? r.cycles : max;
         remote |= is_transfer(r.outcome);
@@ -899,6 +938,16 @@ static inline bool l1_fast(struct cache_model *m, unsigned cpu, uint32_t line,
     cs->cycles += c;
     *out = (struct cache_cost){c, false};
     return true;
+}
+
+struct cache_cost cache_access_at(struct cache_model *m, unsigned cpu, uint64_t paddr,
+                                  uint32_t len, enum cache_op op, uint64_t now)
+{
+    m->now = now;
+    m->clocked = true;
+    struct cache_cost c = cache_access(m, cpu, paddr, len, op);
+    m->clocked = false;
+    return c;
 }
 
 struct cache_cost cache_access(struct cache_model *m, unsigned cpu, uint64_t paddr,

@@ -42,6 +42,17 @@
  *  - An access spanning k lines costs its most expensive line plus the sum of the others
  *    divided by mlp (a crude memory-level-parallelism model; a calibration knob).
  *  - Writebacks are free (they are off the requester's critical path).
+ *  - Transfers of one line queue (xfer_serial, on by default; cache_access_at only). A
+ *    line has one owner at a time: the next core can have it only after it has reached
+ *    the current one. So a transfer (an outcome xfer_local or xfer_remote) keeps its line
+ *    busy for its own price, and a transfer of the same line asked for before that ends
+ *    starts when it ends and pays the wait. A line written by many CPUs therefore passes
+ *    at most one transfer per transfer price: a contended counter on a two-socket machine
+ *    moves about 2.1 GHz / 320 cycles = 6.6 M times a second, whatever the number of
+ *    writers (SOSP'13: the throughput of a contended line falls as cores contend across
+ *    sockets). Hits, fills from the LLC or DRAM and device accesses do not queue. Without
+ *    this rule the model charged each transfer its latency alone, so any number of CPUs
+ *    could move one line at once: a shared counter looked nearly free at 5 Mpps.
  *  - DMA: a device write invalidates every cached copy (the line is then in DRAM); with
  *    ddio the line is written into the device socket's LLC instead (allocating in at most
  *    ddio_ways ways of its set, Intel DDIO's limit) and all private copies are dropped, so
@@ -114,6 +125,7 @@ struct cache_params {
     uint32_t mlp; /* calibration knob, >= 1 */
     bool ddio;
     uint32_t ddio_ways;
+    bool xfer_serial; /* transfers of one line queue (cache_access_at) */
 };
 
 /* Fill p with the defaults of the table above. */
@@ -147,6 +159,14 @@ struct cache_cost {
  */
 struct cache_cost cache_access(struct cache_model *m, unsigned cpu, uint64_t paddr,
                                uint32_t len, enum cache_op op);
+/*
+ * The same at time `now` (cycles of the host's clock; calls must come in non-decreasing
+ * time for the queueing to be exact): with xfer_serial, a transfer of a line that is still
+ * in flight for an earlier transfer waits for it (see "Transfers of one line queue"), and
+ * the wait is part of the returned cycles. cache_access prices as if every line were idle.
+ */
+struct cache_cost cache_access_at(struct cache_model *m, unsigned cpu, uint64_t paddr,
+                                  uint32_t len, enum cache_op op, uint64_t now);
 /*
  * Whether cache_access(m, cpu, paddr, len, op) would be served without another core or
  * socket, i.e. would return remote == false; changes nothing. The engine asks it before
@@ -183,6 +203,8 @@ struct cache_cpu_stats {
     uint64_t atomics;                   /* lines accessed with CACHE_ATOMIC */
     uint64_t invalidations;             /* other cores' copies this CPU's writes removed */
     uint64_t cycles;                    /* sum of the prices returned */
+    uint64_t queued;                    /* transfers that waited for the line (xfer_serial) */
+    uint64_t wait_cycles;               /* ... and their waits, in cycles (part of cycles) */
 };
 
 /* Per region (the line's mem_line_region at the time of the access). */
@@ -192,6 +214,8 @@ struct cache_region_stats {
     uint64_t transfers;                 /* lines whose data came from another core's cache
                                            or another socket's LLC (the matrix's total) */
     uint64_t invalidations;             /* other cores' copies removed by CPU writes */
+    uint64_t queued;                    /* transfers that waited for the line (xfer_serial) */
+    uint64_t wait_cycles;               /* ... and their waits, in cycles */
     uint64_t dma_writes, dma_reads;     /* lines written / read by devices */
     uint64_t dma_invalidations;         /* private copies removed by device writes */
 };

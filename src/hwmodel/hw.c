@@ -84,6 +84,10 @@ const struct param_def hw_profile_params[HW_PROFILE_NPARAMS] = {
      .doc = "device writes go into the last-level cache (Intel DDIO) instead of DRAM"},
     {.key = "ddio_ways", .type = PT_UINT, .offset = PF(ddio_ways), .def = "2", .min = 1,
      .max = 64, .unit = "ways", .doc = "LLC ways DDIO may allocate into"},
+    {.key = "xfer_serial", .type = PT_BOOL, .offset = PF(xfer_serial), .def = "true",
+     .doc = "transfers of one cache line follow each other: a transfer asked for while the "
+            "line is still in flight waits for it (false: every transfer costs its latency "
+            "alone, as if a line could be in several places at once)"},
     {.key = "ipi_send_cycles", .type = PT_UINT, .offset = PF(ipi_send_cycles), .def = "500",
      .max = 1e6, .unit = "cycles", .doc = "sender's cost of an IPI (knob)"},
     {.key = "ipi_receive_cycles", .type = PT_UINT, .offset = PF(ipi_receive_cycles),
@@ -186,6 +190,7 @@ static struct cache_params cache_params_of(const struct hw_profile *p)
     cp.mlp = (uint32_t)p->mlp;
     cp.ddio = p->ddio;
     cp.ddio_ways = (uint32_t)p->ddio_ways;
+    cp.xfer_serial = p->xfer_serial;
     return cp;
 }
 
@@ -458,7 +463,10 @@ void hw_touch(struct hw_host *h, const void *p, size_t len, int op)
      * purely local hit needs no synchronisation. */
     if (!cache_is_local(h->cache, cpu, paddr, (uint32_t)len, (enum cache_op)op))
         sim_sync(h->sim);
-    struct cache_cost c = cache_access(h->cache, cpu, paddr, (uint32_t)len, (enum cache_op)op);
+    /* Non-local accesses run at global time (synchronised above), in time order. */
+    uint64_t now = sim_ps_to_cycles(sim_local_now(h->sim), h->prof->freq);
+    struct cache_cost c =
+        cache_access_at(h->cache, cpu, paddr, (uint32_t)len, (enum cache_op)op, now);
     sim_charge(h->sim, c.cycles);
 }
 

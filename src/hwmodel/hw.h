@@ -48,6 +48,7 @@ struct hw_profile {
     uint64_t mlp;
     bool ddio;
     uint64_t ddio_ways;
+    bool xfer_serial;
     /* mechanisms */
     uint64_t ipi_send_cycles, ipi_receive_cycles;
     sim_time_t ipi_latency, wake_halted;
@@ -58,7 +59,7 @@ struct hw_profile {
     sim_time_t dma_latency;
 };
 
-#define HW_PROFILE_NPARAMS 37
+#define HW_PROFILE_NPARAMS 38
 extern const struct param_def hw_profile_params[HW_PROFILE_NPARAMS];
 
 /* CPUs of the profile: sockets x cores x threads. */

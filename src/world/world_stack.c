@@ -347,16 +347,22 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
         if (!cm)
             continue;
         struct mem_arena *m = hw_mem(h);
-        uint64_t all = 0;
+        double ns_per_cycle = 1e9 / (double)hw_host_profile(h)->freq;
+        uint64_t all = 0, wait = 0;
         for (uint16_t r = 0; r < mem_nregions(m); r++) {
             const struct cache_region_stats *rs = cache_region_stats(cm, r);
             if (!rs)
                 continue;
             all += rs->transfers;
+            wait += rs->wait_cycles;
             rec_metricf(rec, "lines/packet", per((double)rs->transfers, (double)fwd),
-                   "lines.transfers.%s", mem_region_name(m, r));
+                        "lines.transfers.%s", mem_region_name(m, r));
+            rec_metricf(rec, "ns/packet", per((double)rs->wait_cycles * ns_per_cycle, (double)fwd),
+                        "lines.wait_ns.%s", mem_region_name(m, r));
         }
         rec_metricf(rec, "lines/packet", per((double)all, (double)fwd), "lines.transfers.total");
+        rec_metricf(rec, "ns/packet", per((double)wait * ns_per_cycle, (double)fwd),
+                    "lines.wait_ns.total");
     }
 }
 

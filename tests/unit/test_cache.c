@@ -576,6 +576,75 @@ static void test_params_and_aborts(void)
     mem_destroy(a);
 }
 
+/* Transfers of one line queue: the line is in flight for a transfer's price, a transfer
+ * asked for meanwhile starts when it ends; hits, unclocked accesses and xfer_serial off do
+ * not wait. */
+static struct cache_cost acc_at(struct rig *r, unsigned cpu, uint64_t line, enum cache_op op,
+                                uint64_t now)
+{
+    struct cache_cost c = cache_access_at(r->m, cpu, line * 64 + 8, 8, op, now);
+    cache_check(r->m);
+    return c;
+}
+
+static void test_transfers_queue(void)
+{
+    struct cache_params p = small_params();
+    CHECK(p.xfer_serial); /* the default */
+    struct rig r = rig_make(&p);
+    CHECK_EQ(acc_at(&r, 0, 5, CACHE_WRITE, 1000).cycles, DL); /* from DRAM: no queue */
+    const struct cache_region_stats *rs = cache_region_stats(r.m, r.r0);
+    /* core 1 takes it at 1000 (busy to 1000 + XSL); core 2, other socket, asks at 1000 too */
+    CHECK_EQ(acc_at(&r, 1, 5, CACHE_WRITE, 1000).cycles, XSL);
+    CHECK_EQ(acc_at(&r, 2, 5, CACHE_WRITE, 1000).cycles, XSL + XSR);
+    CHECK_EQ(rs->queued, 1);
+    CHECK_EQ(rs->wait_cycles, XSL);
+    CHECK_EQ(cache_cpu_stats(r.m, 2)->queued, 1);
+    CHECK_EQ(cache_cpu_stats(r.m, 2)->wait_cycles, XSL);
+    CHECK_EQ(cache_cpu_stats(r.m, 1)->queued, 0);
+    /* a hit never waits, even while the line is busy */
+    CHECK_EQ(acc_at(&r, 2, 5, CACHE_WRITE, 1001).cycles, L1);
+    /* a read transfer queues too: core 3 (socket 1) at 1000 + XSL + 10 waits XSR - 10 */
+    CHECK_EQ(acc_at(&r, 3, 5, CACHE_READ, 1000 + XSL + 10).cycles, XSR - 10 + XLL);
+    /* after the line is idle again: no wait */
+    CHECK_EQ(acc_at(&r, 0, 5, CACHE_ATOMIC, 100000).cycles, AR);
+    CHECK_EQ(rs->queued, 2);
+    /* many writers at one instant: the k-th waits for the k - 1 before it */
+    uint64_t t = 200000, cum = 0;
+    for (unsigned k = 0; k < 8; k++) {
+        unsigned cpu = (k + 1) % 4; /* 1, 2, 3, 0, ...: alternately local and remote */
+        struct cache_line_info li = cache_line_info(r.m, 5);
+        uint64_t price = cache_cpu_socket(r.m, cpu) == cache_cpu_socket(r.m, (unsigned)li.owner)
+                             ? XSL
+                             : XSR;
+        CHECK_EQ(acc_at(&r, cpu, 5, CACHE_WRITE, t).cycles, cum + price);
+        cum += price;
+    }
+    /* unclocked accesses price every line as idle */
+    acc_at(&r, 0, 7, CACHE_WRITE, 300000);
+    CHECK_EQ(acc_at(&r, 1, 7, CACHE_WRITE, 300000).cycles, XSL);
+    CHECK_EQ(wr(&r, 0, 7), XSL);
+    /* two busy lines in one access: each waits, then max + rest / mlp */
+    acc_at(&r, 0, 8, CACHE_WRITE, 400000);
+    acc_at(&r, 0, 9, CACHE_WRITE, 400000);
+    acc_at(&r, 1, 8, CACHE_WRITE, 400000); /* busy to 400000 + XSL */
+    acc_at(&r, 1, 9, CACHE_WRITE, 400010); /* busy to 400010 + XSL */
+    struct cache_cost c = cache_access_at(r.m, 0, 8 * 64, 128, CACHE_WRITE, 400000);
+    uint64_t l8 = XSL + XSL, l9 = XSL + 10 + XSL; /* wait + price */
+    CHECK_EQ(c.cycles, l9 + l8 / 4);
+    CHECK(c.remote);
+    rig_free(&r);
+
+    /* xfer_serial off: the same race costs the latencies alone */
+    p.xfer_serial = false;
+    r = rig_make(&p);
+    acc_at(&r, 0, 5, CACHE_WRITE, 1000);
+    CHECK_EQ(acc_at(&r, 1, 5, CACHE_WRITE, 1000).cycles, XSL);
+    CHECK_EQ(acc_at(&r, 2, 5, CACHE_WRITE, 1000).cycles, XSR);
+    CHECK_EQ(cache_region_stats(r.m, r.r0)->queued, 0);
+    rig_free(&r);
+}
+
 int main(void)
 {
     RUN(test_cold_reads_by_home);
@@ -590,6 +659,7 @@ int main(void)
     RUN(test_ddio);
     RUN(test_multi_line_mlp);
     RUN(test_hardware_threads);
+    RUN(test_transfers_queue);
     RUN(test_reset_stats);
     RUN(test_randomized);
     RUN(test_determinism);
