@@ -131,8 +131,12 @@ int kernel_route_add(struct kernel *k, uint32_t dst, unsigned plen, uint32_t gat
     unsigned ntables = k->k_cfg.routes == ROUTES_PERCPU ? k->k_ncpus : 1;
     for (unsigned c = 0; c < ntables; c++) { /* replicated to every CPU (figure 1.3) */
         int e = rt_add(k->k_rt[c], dst, plen, gateway, ifp);
-        if (e)
+        if (e) { /* all tables or none: take back the copies already added */
+            while (c-- > 0)
+                if (rt_delete(k->k_rt[c], dst, plen) != 0)
+                    abort(); /* cannot be: the prefix was added to this table just above */
             return e;
+        }
     }
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "scenario/units.h"
 #include "sim/evq.h"
 #include "sim/panic.h"
+#include "stack/kernel.h"
 #include "stack/mbuf.h"
 
 const char *const config_sched_names[] = {"lwkt", NULL};
@@ -456,6 +457,63 @@ int config_parse_mac(const char *text, uint8_t mac[6])
     return 0;
 }
 
+/* Entry j of a host's routing table as the scenario gives it: the subnet of NIC j, or
+ * route j - nnics. False when it is on another host or has no (valid) prefix. */
+struct rt_entry {
+    const char *sec, *name, *key, *prefix;
+    uint32_t net;
+    unsigned plen;
+};
+
+static bool rt_entry_of(const struct config *c, size_t j, const char *host, struct rt_entry *e)
+{
+    bool is_nic = j < c->nnics;
+    const struct nic_cfg *n = is_nic ? &c->nics[j] : NULL;
+    const struct route_cfg *r = is_nic ? NULL : &c->routes[j - c->nnics];
+    if (strcmp(is_nic ? n->host : r->host, host) != 0)
+        return false;
+    *e = (struct rt_entry){.sec = is_nic ? "nics" : "routes", .name = is_nic ? n->name : r->name,
+                           .key = is_nic ? "addr" : "dst", .prefix = is_nic ? n->addr : r->dst};
+    uint32_t a;
+    if (!e->prefix[0] || config_parse_prefix(e->prefix, &a, &e->plen))
+        return false; /* no address, or reported elsewhere */
+    e->net = a & (e->plen ? ~UINT32_C(0) << (32 - e->plen) : 0);
+    return true;
+}
+
+/* A host's routing table takes each prefix once: the subnet of each of its interfaces
+ * (added when the interface comes up) and each route. Also at most KERNEL_MAXIF interfaces
+ * per stack host. Names the second of two entries that collide. */
+static void check_subnets(const struct scenario *sc, struct diag *d)
+{
+    const struct config *c = sc->cfg;
+    for (size_t i = 0; i < c->nhosts; i++) {
+        const struct host_cfg *h = &c->hosts[i];
+        if (!h->stack)
+            continue;
+        unsigned nnic = 0;
+        for (size_t j = 0; j < c->nnics; j++)
+            if (strcmp(c->nics[j].host, h->name) == 0 && ++nnic == KERNEL_MAXIF + 1)
+                diag_add(d, mark_of(sc, "nics", c->nics[j].name, "host"),
+                         "nics.%s.host: host %s has more than %d NICs; a stack host takes at "
+                         "most %d", c->nics[j].name, h->name, KERNEL_MAXIF, KERNEL_MAXIF);
+        for (size_t j = 0; j < c->nnics + c->nroutes; j++) {
+            struct rt_entry e, f;
+            if (!rt_entry_of(c, j, h->name, &e))
+                continue;
+            for (size_t k = 0; k < j; k++)
+                if (rt_entry_of(c, k, h->name, &f) && f.net == e.net && f.plen == e.plen) {
+                    diag_add(d, mark_of(sc, e.sec, e.name, e.key),
+                             "%s.%s.%s: %s is the same prefix as %s.%s.%s (%s) on host %s; a "
+                             "host's routing table takes each prefix once%s", e.sec, e.name,
+                             e.key, e.prefix, f.sec, f.name, f.key, f.prefix, h->name,
+                             j < c->nnics ? " (give each interface its own subnet)" : "");
+                    break;
+                }
+        }
+    }
+}
+
 static void check_stack(const struct scenario *sc, struct diag *d)
 {
     const struct config *c = sc->cfg;
@@ -501,6 +559,7 @@ static void check_stack(const struct scenario *sc, struct diag *d)
                      (unsigned long long)c->kernel.ipiq_depth, (unsigned long long)(ipiq >> 20),
                      h->name, (unsigned long long)(h->memory >> 20));
     }
+    check_subnets(sc, d);
     for (size_t i = 0; i < c->nroutes; i++) {
         const struct route_cfg *r = &c->routes[i];
         if (config_parse_prefix(r->dst, &a, &plen))
@@ -510,6 +569,11 @@ static void check_stack(const struct scenario *sc, struct diag *d)
             diag_add(d, mark_of(sc, "routes", r->name, "gateway"),
                      "routes.%s.gateway: '%s' is not an IPv4 address (e.g. 10.1.0.2)", r->name,
                      r->gateway);
+        for (size_t j = 0; j < c->nnics; j++)
+            if (strcmp(c->nics[j].name, r->nic) == 0 && strcmp(c->nics[j].host, r->host) != 0)
+                diag_add(d, mark_of(sc, "routes", r->name, "nic"),
+                         "routes.%s.nic: nics.%s is on host %s, not on the route's host %s",
+                         r->name, r->nic, c->nics[j].host, r->host);
         const struct host_cfg *h = config_host(c, r->host);
         if (h && !h->stack)
             diag_add(d, mark_of(sc, "routes", r->name, "host"),

@@ -6,6 +6,7 @@
 #include "world/world_stack.h"
 
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +23,15 @@
 #include "stack/netisr.h"
 #include "world/kern_host.h"
 
-#define WS_MAXNIC 8
 
 struct ws_host {
     const struct host_cfg *hc;
     struct hw_host *hw;
     struct kern_machine *km;
     struct kernel *k;
-    struct ix_softc *sc[WS_MAXNIC];
-    const struct nic_cfg *nc[WS_MAXNIC];
-    struct nic *nic[WS_MAXNIC];
+    struct ix_softc *sc[KERNEL_MAXIF];
+    const struct nic_cfg *nc[KERNEL_MAXIF];
+    struct nic *nic[KERNEL_MAXIF];
     unsigned nnic;
     /* at the start of measurement */
     uint64_t drops0[DROP_COUNT], tx0, rx0, ipis0;
@@ -117,7 +117,7 @@ bool wstack_take_nic(struct world_stacks *ws, const struct nic_cfg *nc, struct n
     struct ws_host *wh = host_of(ws, nc->host);
     if (!wh)
         return false;
-    SIM_ASSERT(wh->nnic < WS_MAXNIC);
+    SIM_ASSERT(wh->nnic < KERNEL_MAXIF);
     struct kern_dev *dev = kern_host_add_dev(wh->km, n, (unsigned)nc->socket);
     struct ix_attach_args a = {.mode = (enum ix_mode)pl->mode, .rx_rings = pl->rx_rings,
                                .tx_rings = pl->tx_rings, .nvec = pl->nvec};
@@ -148,7 +148,10 @@ bool wstack_take_nic(struct world_stacks *ws, const struct nic_cfg *nc, struct n
     if (nc->addr[0] && config_parse_prefix(nc->addr, &addr, &plen) == 0) {
         wh->k->k_addr[ifp->if_index] = addr;
         uint32_t mask = plen ? ~UINT32_C(0) << (32 - plen) : 0;
-        SIM_ASSERT(kernel_route_add(wh->k, addr & mask, plen, 0, ifp) == 0);
+        int e = kernel_route_add(wh->k, addr & mask, plen, 0, ifp);
+        if (e == ENOMEM)
+            kernel_nomem(wh->k, "routing-table nodes");
+        SIM_ASSERTF(e == 0, "nics.%s.addr: cannot add its subnet (error %d)", nc->name, e);
     }
     uint8_t mac[6];
     if (nc->peer[0] && config_parse_prefix(nc->peer, &addr, NULL) == 0 &&
@@ -190,8 +193,18 @@ static void add_extra_routes(struct world_stacks *ws, struct ws_host *wh)
             continue;
         uint32_t dst = first << 24 | (uint32_t)rng_below(&r, 1u << 24);
         dst &= ~UINT32_C(0) << (32 - plen);
-        if (kernel_route_add(wh->k, dst, plen, gw, ifp) == 0)
-            added++;
+        int e = kernel_route_add(wh->k, dst, plen, gw, ifp);
+        if (e == ENOMEM)
+            kernel_nomem(wh->k, "kernel.extra_routes' routing-table nodes");
+        SIM_ASSERTF(e == 0 || e == EEXIST, "extra route: error %d", e);
+        added += e == 0; /* a random prefix drawn twice is drawn again */
+    }
+    if (added < want) {
+        fprintf(stderr, "mpstack: host %s: kernel.extra_routes: only %llu distinct prefixes of "
+                        "%llu found in %llu draws; lower kernel.extra_routes\n",
+                wh->hc->name, (unsigned long long)added, (unsigned long long)want,
+                (unsigned long long)(tries - 1));
+        exit(1);
     }
 }
 
@@ -211,7 +224,10 @@ void wstack_start(struct world_stacks *ws)
         SIM_ASSERTF(ifp, "routes.%s: nic %s is not on host %s", r->name, r->nic, r->host);
         uint32_t mask = plen ? ~UINT32_C(0) << (32 - plen) : 0;
         int e = kernel_route_add(wh->k, dst & mask, plen, gw, ifp);
-        SIM_ASSERTF(e == 0, "routes.%s: cannot add (error %d; a duplicate prefix?)", r->name, e);
+        if (e == ENOMEM)
+            kernel_nomem(wh->k, "routing-table nodes");
+        /* duplicates are scenario errors (config.c, check_subnets) */
+        SIM_ASSERTF(e == 0, "routes.%s: cannot add (error %d)", r->name, e);
     }
     for (size_t i = 0; i < ws->nh; i++) {
         add_extra_routes(ws, &ws->h[i]);

@@ -8,6 +8,7 @@
  * incremental update of RFC 1624 checked against a full recomputation).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "check.h"
@@ -19,6 +20,8 @@
 #include "stack/if_ix.h"
 #include "stack/ip_var.h"
 #include "stack/mbuf.h"
+#include "stack/route.h"
+#include "fake_kern.h"
 #include "stack_harness.h"
 
 #define DST_OK 0xc6120001u     /* 198.18.0.1: routed via 10.0.0.2 */
@@ -262,6 +265,46 @@ static void test_stats_layouts_agree(void)
     CHECK_EQ(got[1], 300);
 }
 
+/* A route goes into every CPU's table or into none: when memory runs out part-way through
+ * the replicas, the copies already added are taken back. Tried with the failure at every
+ * allocation the add makes, until it needs no more. */
+static void test_route_add_all_or_none(void)
+{
+    struct kernel_cfg cfg = harness_default_cfg();
+    struct kern_machine *km = fake_kern_create(4);
+    struct kernel *k = kernel_create(km, "r", &cfg);
+    CHECK(k != NULL);
+    CHECK_EQ(k->k_ncpus, 4);
+    uint32_t dst = 0xc6120000u; /* 198.18.0.0/15 */
+    size_t before[4];
+    for (unsigned c = 0; c < 4; c++)
+        before[c] = rt_count(k->k_rt[c]);
+    /* The first table's add needs some allocations, each later table's as many: failing
+     * the n-th allocation fails in table (n - 1) / per, after (n - 1) / per copies. */
+    unsigned failures = 0;
+    bool added = false;
+    for (long n = 1; n < 64 && !added; n++) {
+        fake_kern_fail_alloc_after(km, n);
+        int e = kernel_route_add(k, dst, 24, 0x0a000002u, NULL);
+        fake_kern_fail_alloc_after(km, -1);
+        for (unsigned c = 0; c < 4; c++)
+            CHECK_EQ(rt_count(k->k_rt[c]), before[c] + (e == 0));
+        if (e == 0)
+            added = true;
+        else {
+            CHECK_EQ(e, ENOMEM);
+            failures++;
+        }
+    }
+    CHECK(failures >= 4); /* at least one failure in each of the four tables */
+    CHECK(added);
+    for (unsigned c = 0; c < 4; c++)
+        rt_check(k->k_rt[c]);
+    kernel_destroy(k);
+    CHECK_EQ(fake_kern_live_allocs(km), 0);
+    fake_kern_destroy(km);
+}
+
 int main(void)
 {
     RUN(test_good_frame_forwarded);
@@ -271,5 +314,6 @@ int main(void)
     RUN(test_routing);
     RUN(test_exhaustion);
     RUN(test_stats_layouts_agree);
+    RUN(test_route_add_all_or_none);
     return check_result();
 }
