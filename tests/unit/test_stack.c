@@ -20,6 +20,7 @@
 #include "stack/if_ix.h"
 #include "stack/ip_var.h"
 #include "stack/mbuf.h"
+#include "stack/netisr.h"
 #include "stack/route.h"
 #include "fake_kern.h"
 #include "stack_harness.h"
@@ -305,6 +306,83 @@ static void test_route_add_all_or_none(void)
     fake_kern_destroy(km);
 }
 
+/* A 60-byte frame to transmit, from CPU `cpu`'s cache. */
+static struct mbuf *tx_frame(struct kern_machine *km, struct kernel *k, unsigned cpu)
+{
+    fake_kern_set_cpu(km, cpu);
+    struct mbuf *m = m_getcl(k);
+    CHECK(m != NULL);
+    memset(m->m_data, 0, 60);
+    m->m_len = m->m_pkthdr.len = 60;
+    return m;
+}
+
+/* The send queue's start paths with two CPUs and one TX ring owned by CPU 0 (DragonFly's
+ * ifq_dispatch): a CPU that finds the ring's serializer free transmits itself; one that
+ * finds it taken hands the start, with the interlock, to the owner's netisr (one message,
+ * however many packets follow), and the owner transmits them all. */
+static void test_send_queue_two_cpus(void)
+{
+    struct kernel_cfg cfg = harness_default_cfg();
+    cfg.tx_rings = TX_ONE;
+    cfg.ifq_stage = 1; /* start at once: no staging */
+    struct kern_machine *km = fake_kern_create(2);
+    struct kernel *k = kernel_create(km, "q", &cfg);
+    struct kern_dev *dev = fake_kern_add_dev(km, "ix0", "82599");
+    struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
+                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
+                               .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
+                               .ifq_maxlen = 64};
+    a.vec_rate[0] = 8000;
+    struct ix_softc *sc = ix_attach(k, dev, &a);
+    CHECK(sc != NULL);
+    struct ifnet *ifp = ix_ifnet(sc);
+    CHECK_EQ(ifp->if_snd_cnt, 1);
+    struct ifaltq_subque *sq = ifp->if_snd[0];
+    CHECK_EQ(sq->cpu, 0);
+    struct ix_stats st;
+
+    /* CPU 1, serializer free: it transmits itself */
+    ifq_dispatch(ifp, tx_frame(km, k, 1));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 1);
+    CHECK_EQ(sq->direct_starts, 1);
+    CHECK_EQ(sq->owner_starts, 0);
+    CHECK_EQ(sq->len, 0);
+    CHECK_EQ(sq->started, 0);
+
+    /* CPU 0 holds the serializer (a TX completion in progress, say); CPU 1 queues two */
+    fake_kern_set_cpu(km, 0);
+    ifp->if_ops->if_serialize_tx(ifp, sq);
+    ifq_dispatch(ifp, tx_frame(km, k, 1));
+    CHECK_EQ(sq->owner_starts, 1); /* the start went to CPU 0's netisr */
+    CHECK_EQ(sq->started, 1);      /* with the interlock */
+    ifq_dispatch(ifp, tx_frame(km, k, 1));
+    CHECK_EQ(sq->owner_starts, 1); /* started: the second packet is only queued */
+    CHECK_EQ(sq->direct_starts, 1);
+    CHECK_EQ(sq->len, 2);
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 1);
+    CHECK_EQ(kernel_packets_queued(k), 2);
+
+    /* CPU 0 lets go; its netisr runs the start message and transmits both */
+    fake_kern_set_cpu(km, 0);
+    ifp->if_ops->if_deserialize_tx(ifp, sq);
+    CHECK_EQ(fake_kern_crit_depth(km), 0);
+    CHECK(netisr_handle_queued(k, 0) >= 1);
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 3);
+    CHECK_EQ(sq->len, 0);
+    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(sq->owner_starts, 1);
+    CHECK_EQ(fake_kern_crit_depth(km), 0);
+    kernel_check(k);
+
+    ix_detach(sc);
+    kernel_destroy(k);
+    fake_kern_destroy(km);
+}
+
 int main(void)
 {
     RUN(test_good_frame_forwarded);
@@ -315,5 +393,6 @@ int main(void)
     RUN(test_exhaustion);
     RUN(test_stats_layouts_agree);
     RUN(test_route_add_all_or_none);
+    RUN(test_send_queue_two_cpus);
     return check_result();
 }
