@@ -464,7 +464,7 @@ static uint32_t queue_transfer(struct cache_model *m, unsigned cpu, uint32_t lin
     m->busy[line] = start + price;
     uint64_t wait = start - m->now;
     if (wait) {
-        SIM_ASSERTF(wait <= UINT32_MAX, "line %u queued for %llu cycles", line,
+        SIM_ASSERTF(wait <= UINT32_MAX - price, "line %u queued for %llu cycles", line,
                     (unsigned long long)wait);
         struct regstat *rs = regstat(m, m->lreg[line]);
         rs->s.queued++;

@@ -50,7 +50,9 @@
  *    at most one transfer per transfer price: a contended counter on a two-socket machine
  *    moves about 2.1 GHz / 320 cycles = 6.6 M times a second, whatever the number of
  *    writers (SOSP'13: the throughput of a contended line falls as cores contend across
- *    sockets). Hits, fills from the LLC or DRAM and device accesses do not queue. Without
+ *    sockets). Hits, fills from the LLC or DRAM and device accesses do not queue; nor does
+ *    a hyperthread sibling's hit on a line still in flight into its core (a gap: the
+ *    sibling uses the line early). Without
  *    this rule the model charged each transfer its latency alone, so any number of CPUs
  *    could move one line at once: a shared counter looked nearly free at 5 Mpps.
  *  - DMA: a device write invalidates every cached copy (the line is then in DRAM); with
@@ -204,7 +206,9 @@ struct cache_cpu_stats {
     uint64_t invalidations;             /* other cores' copies this CPU's writes removed */
     uint64_t cycles;                    /* sum of the prices returned */
     uint64_t queued;                    /* transfers that waited for the line (xfer_serial) */
-    uint64_t wait_cycles;               /* ... and their waits, in cycles (part of cycles) */
+    uint64_t wait_cycles;               /* ... and their waits, in cycles (in full: an access
+                                           spanning lines is charged its costliest line plus
+                                           the others over mlp, waits included) */
 };
 
 /* Per region (the line's mem_line_region at the time of the access). */

@@ -166,7 +166,9 @@ struct hw_host {
     int intr_cat;
 };
 
-static struct cache_params cache_params_of(const struct hw_profile *p)
+/* The cache model's parameters, its DRAM latencies in cycles of the CPUs' clock hz (which a
+ * host may set apart from the profile's freq). */
+static struct cache_params cache_params_of(const struct hw_profile *p, uint64_t hz)
 {
     struct cache_params cp = {0};
     cp.sockets = (unsigned)p->sockets;
@@ -185,8 +187,8 @@ static struct cache_params cache_params_of(const struct hw_profile *p)
     cp.atomic_local = (uint32_t)p->atomic_local;
     cp.atomic_remote = (uint32_t)p->atomic_remote;
     cp.atomic_base = (uint32_t)p->atomic_base;
-    cp.dram_local = (uint32_t)sim_ps_to_cycles(p->dram_local, p->freq);
-    cp.dram_remote = (uint32_t)sim_ps_to_cycles(p->dram_remote, p->freq);
+    cp.dram_local = (uint32_t)sim_ps_to_cycles(p->dram_local, hz);
+    cp.dram_remote = (uint32_t)sim_ps_to_cycles(p->dram_remote, hz);
     cp.mlp = (uint32_t)p->mlp;
     cp.ddio = p->ddio;
     cp.ddio_ways = (uint32_t)p->ddio_ways;
@@ -222,7 +224,7 @@ struct hw_host *hw_host_create(struct sim *sim, const struct hw_host_params *p)
     h->mem = mem_create(p->mem_bytes ? p->mem_bytes : (size_t)1 << 30);
     SIM_ASSERTF(h->mem != NULL, "host %s: cannot reserve its memory arena", h->name);
     if (p->profile) {
-        struct cache_params cp = cache_params_of(p->profile);
+        struct cache_params cp = cache_params_of(p->profile, p->hz);
         h->cache = cache_create(&cp, h->mem);
     }
     return h;
@@ -464,7 +466,7 @@ void hw_touch(struct hw_host *h, const void *p, size_t len, int op)
     if (!cache_is_local(h->cache, cpu, paddr, (uint32_t)len, (enum cache_op)op))
         sim_sync(h->sim);
     /* Non-local accesses run at global time (synchronised above), in time order. */
-    uint64_t now = sim_ps_to_cycles(sim_local_now(h->sim), h->prof->freq);
+    uint64_t now = sim_ps_to_cycles(sim_local_now(h->sim), sim_cpu_hz(h->cpus[cpu]));
     struct cache_cost c =
         cache_access_at(h->cache, cpu, paddr, (uint32_t)len, (enum cache_op)op, now);
     sim_charge(h->sim, c.cycles);

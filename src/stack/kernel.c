@@ -133,8 +133,10 @@ int kernel_route_add(struct kernel *k, uint32_t dst, unsigned plen, uint32_t gat
         int e = rt_add(k->k_rt[c], dst, plen, gateway, ifp);
         if (e) { /* all tables or none: take back the copies already added */
             while (c-- > 0)
-                if (rt_delete(k->k_rt[c], dst, plen) != 0)
-                    abort(); /* cannot be: the prefix was added to this table just above */
+                if (rt_delete(k->k_rt[c], dst, plen) != 0) { /* it was added just above */
+                    fprintf(stderr, "kernel_route_add: cannot take back a route just added\n");
+                    abort();
+                }
             return e;
         }
     }

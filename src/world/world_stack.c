@@ -363,7 +363,7 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
         if (!cm)
             continue;
         struct mem_arena *m = hw_mem(h);
-        double ns_per_cycle = 1e9 / (double)hw_host_profile(h)->freq;
+        double ns_per_cycle = 1e9 / (double)sim_cpu_hz(hw_cpu(h, 0)); /* the CPUs' clock */
         uint64_t all = 0, wait = 0;
         for (uint16_t r = 0; r < mem_nregions(m); r++) {
             const struct cache_region_stats *rs = cache_region_stats(cm, r);

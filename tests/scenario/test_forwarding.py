@@ -58,6 +58,24 @@ def shared_statistics_move_lines_that_percpu_statistics_do_not():
 
 
 @test
+def transfers_of_one_line_queue_in_a_full_run():
+    """Through the whole machine (hw_touch's clock, not only the cache unit test): shared
+    counters written by 16 CPUs make CPUs wait for their lines; per-CPU counters do not;
+    with xfer_serial off nobody waits. A host clock other
+    than the profile's (hosts.fwd.freq) must not break the waits."""
+    sh = fwd("kernel.stats=shared")
+    per = fwd("kernel.stats=percpu")
+    off = fwd("kernel.stats=shared", "hw_profiles.e5-2620v2.xfer_serial=false")
+    fast = fwd("kernel.stats=shared", "hosts.fwd.freq=4.2GHz")
+    check(sh["lines.wait_ns.ifnet"] > 50, f"shared stats waited {sh['lines.wait_ns.ifnet']} ns")
+    check(per["lines.wait_ns.ifnet"] == 0, f"per-CPU stats waited {per['lines.wait_ns.ifnet']}")
+    check(off["lines.wait_ns.total"] == 0, f"xfer_serial off still waited {off['lines.wait_ns.total']}")
+    # twice the clock: every wait is at most a few transfers of half the duration
+    check(0 < fast["lines.wait_ns.ifnet"] < sh["lines.wait_ns.ifnet"],
+          f"4.2 GHz waited {fast['lines.wait_ns.ifnet']} ns vs {sh['lines.wait_ns.ifnet']} at 2.1")
+
+
+@test
 def same_seed_same_results():
     a, b = fwd(), fwd()
     check(a == b, "two runs of the same scenario and seed differ: " +

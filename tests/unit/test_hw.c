@@ -207,11 +207,59 @@ static void test_touch_priced(void)
     sim_destroy(sim);
 }
 
+/* Transfers of one line queue through hw_touch, on the CPUs' own clock: a host at 2 GHz
+ * (hosts.<h>.freq) over a 1 GHz profile. CPU 2 takes the line at 1 us (a same-socket
+ * store, 110 cycles = 55 ns); CPU 4, on the other socket, asks 20 ns later and waits the
+ * remaining 35 ns before its own 320-cycle (160 ns) transfer. */
+static void queue_writer(void *arg)
+{
+    struct touch_ctx *c = arg;
+    unsigned cpu = hw_curcpu(c->h);
+    if (cpu != 0) /* (a sleep of 0 would be for ever) */
+        sim_sleep(c->sim, c, cpu == 2 ? sim_us(1) : sim_us(1) + sim_ns(20));
+    sim_time_t t0 = sim_local_now(c->sim);
+    hw_touch(c->h, c->line, 8, CACHE_WRITE);
+    sim_sync(c->sim);
+    c->t[cpu / 2] = sim_local_now(c->sim) - t0;
+}
+
+static void test_touch_queues(void)
+{
+    struct sim_params sp = {.seed = 1, .quantum = 0};
+    struct sim *sim = sim_create(&sp);
+    struct hw_profile p = profile();
+    p.xfer_serial = true;
+    struct hw_host_params hp = {.name = "h", .profile = &p, .ncpus = 8, .hz = 2000000000,
+                                .mem_bytes = 1 << 24};
+    struct hw_host *h = hw_host_create(sim, &hp);
+    struct touch_ctx c = {.sim = sim, .h = h};
+    c.line = mem_alloc(hw_mem(h), 64, mem_region(hw_mem(h), "counter"), 0);
+    int cat = sim_category(sim, "kernel");
+    const unsigned cpus[3] = {0, 2, 4};
+    for (unsigned i = 0; i < 3; i++) {
+        struct sim_thread_params tp = {.name = i == 0 ? "a" : i == 1 ? "b" : "c", .pri = 10,
+                                       .category = cat, .fn = queue_writer, .arg = &c};
+        sim_thread_start(sim, sim_thread_create(sim, hw_cpu(h, cpus[i]), &tp));
+    }
+    sim_run_until(sim, sim_ms(1));
+    CHECK_EQ(c.t[0], sim_ns(60));             /* cold: DRAM (60 ns whatever the clock) */
+    CHECK_EQ(c.t[1], sim_ns(55));             /* 110 cycles at 2 GHz, no wait */
+    CHECK_EQ(c.t[2], sim_ns(35) + sim_ns(160)); /* the wait, then 320 cycles */
+    const struct cache_region_stats *rs =
+        cache_region_stats(hw_cache(h), mem_region(hw_mem(h), "counter"));
+    CHECK_EQ(rs->queued, 1);
+    CHECK_EQ(rs->wait_cycles, 70);
+    cache_check(hw_cache(h));
+    hw_host_destroy(h);
+    sim_destroy(sim);
+}
+
 int main(void)
 {
     RUN(test_topology);
     RUN(test_ipi);
     RUN(test_irq_preempts);
     RUN(test_touch_priced);
+    RUN(test_touch_queues);
     return check_result();
 }
