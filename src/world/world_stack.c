@@ -285,6 +285,53 @@ void wstack_measure_start(struct world_stacks *ws)
 
 static double per(double a, double b) { return b > 0 ? a / b : 0; }
 
+/* Line transfers and line waits per forwarded packet by region, summed over the stack
+ * hosts (each host's regions are matched by name). */
+static void report_lines(struct world_stacks *ws, struct run_record *rec, double fwd)
+{
+    struct line_acc {
+        const char *name;
+        double transfers, wait_ns;
+    } acc[64];
+    size_t nacc = 0;
+    double all = 0, wait = 0;
+    bool any = false;
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct hw_host *h = ws->h[i].hw;
+        struct cache_model *cm = hw_cache(h);
+        if (!cm)
+            continue;
+        any = true;
+        struct mem_arena *m = hw_mem(h);
+        double ns_per_cycle = 1e9 / (double)sim_cpu_hz(hw_cpu(h, 0)); /* the CPUs' clock */
+        for (uint16_t r = 0; r < mem_nregions(m); r++) {
+            const struct cache_region_stats *rs = cache_region_stats(cm, r);
+            if (!rs)
+                continue;
+            const char *name = mem_region_name(m, r);
+            size_t k = 0;
+            while (k < nacc && strcmp(acc[k].name, name) != 0)
+                k++;
+            SIM_ASSERTF(k < sizeof(acc) / sizeof(acc[0]), "more than 64 memory regions");
+            if (k == nacc)
+                acc[nacc++] = (struct line_acc){name, 0, 0};
+            acc[k].transfers += (double)rs->transfers;
+            acc[k].wait_ns += (double)rs->wait_cycles * ns_per_cycle;
+            all += (double)rs->transfers;
+            wait += (double)rs->wait_cycles * ns_per_cycle;
+        }
+    }
+    if (!any)
+        return;
+    for (size_t k = 0; k < nacc; k++) {
+        rec_metricf(rec, "lines/packet", per(acc[k].transfers, fwd), "lines.transfers.%s",
+                    acc[k].name);
+        rec_metricf(rec, "ns/packet", per(acc[k].wait_ns, fwd), "lines.wait_ns.%s", acc[k].name);
+    }
+    rec_metricf(rec, "lines/packet", per(all, fwd), "lines.transfers.total");
+    rec_metricf(rec, "ns/packet", per(wait, fwd), "lines.wait_ns.total");
+}
+
 void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
 {
     if (!ws->nh)
@@ -357,29 +404,7 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
     rec_metricf(rec, "mbufs", (double)posted, "mbuf.rx_rings");
     rec_metricf(rec, "mbufs", (double)held, "mbuf.tx_rings");
     rec_metricf(rec, "mbufs", (double)queued, "mbuf.queued");
-    for (size_t i = 0; i < ws->nh; i++) {
-        struct hw_host *h = ws->h[i].hw;
-        struct cache_model *cm = hw_cache(h);
-        if (!cm)
-            continue;
-        struct mem_arena *m = hw_mem(h);
-        double ns_per_cycle = 1e9 / (double)sim_cpu_hz(hw_cpu(h, 0)); /* the CPUs' clock */
-        uint64_t all = 0, wait = 0;
-        for (uint16_t r = 0; r < mem_nregions(m); r++) {
-            const struct cache_region_stats *rs = cache_region_stats(cm, r);
-            if (!rs)
-                continue;
-            all += rs->transfers;
-            wait += rs->wait_cycles;
-            rec_metricf(rec, "lines/packet", per((double)rs->transfers, (double)fwd),
-                        "lines.transfers.%s", mem_region_name(m, r));
-            rec_metricf(rec, "ns/packet", per((double)rs->wait_cycles * ns_per_cycle, (double)fwd),
-                        "lines.wait_ns.%s", mem_region_name(m, r));
-        }
-        rec_metricf(rec, "lines/packet", per((double)all, (double)fwd), "lines.transfers.total");
-        rec_metricf(rec, "ns/packet", per((double)wait * ns_per_cycle, (double)fwd),
-                    "lines.wait_ns.total");
-    }
+    report_lines(ws, rec, (double)fwd);
 }
 
 /* ---- invariants ---- */

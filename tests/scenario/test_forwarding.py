@@ -158,6 +158,15 @@ def more_nics_than_a_stack_host_takes_is_a_scenario_error():
 
 
 @test
+def two_stack_hosts_report_their_lines_summed():
+    """The lines.* metrics are summed over stack hosts (docs/results.md); a second profiled
+    stack host (here one with no NIC) used to abort the run with "reported twice"."""
+    m = fwd("hosts.other.stack=true", "hosts.other.hw=e5-2620v2", "hosts.other.costs=e5-2620v2")
+    check(m["fwd.packets"] > 0 and "lines.transfers.total" in m and "lines.wait_ns.total" in m,
+          f"metrics: {sorted(k for k in m if k.startswith('lines.'))}")
+
+
+@test
 def rings_the_pool_cannot_fill_are_a_clear_error():
     p = run("run", scenario("lessons/forwarding.yaml"), "--set", "kernel.nmbclusters=1000",
             "--set", "hosts.fwd.memory=8MiB", "--set", "outputs.store=false")
