@@ -220,7 +220,9 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
     struct ifsq_stage *stage = &sq->stage[cpu];
     kern_charge_op(km, KOP_ifq_enqueue, 1);
     kern_touch(km, stage, sizeof(*stage), KT_WRITE);
-    bool avoid_start = ++stage->cnt < k->k_cfg.ifq_stage;
+    stage->len += (uint32_t)m->m_pkthdr.len;
+    bool avoid_start = ++stage->cnt < k->k_cfg.ifq_stage &&
+                       stage->len < ifp->if_mtu - IFQ_STAGE_PROTOHDR;
     spin_lock(km, &sq->lock);
     kern_touch(km, &sq->head, offsetof(struct ifaltq_subque, start_msg) -
                                    offsetof(struct ifaltq_subque, head), KT_WRITE);
@@ -247,7 +249,7 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
         start = true;
     }
     spin_unlock(km, &sq->lock);
-    stage->cnt = 0;
+    stage->cnt = stage->len = 0;
     stage->queued = 0;
     if (full) {
         IFNET_STAT_INC(ifp, oqdrops, 1);
@@ -303,7 +305,7 @@ static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
                 continue;
             kern_touch(km, stage, sizeof(*stage), KT_WRITE);
             stage->queued = 0;
-            stage->cnt = 0;
+            stage->cnt = stage->len = 0;
             spin_lock(km, &sq->lock);
             bool start = !sq->started;
             if (start)

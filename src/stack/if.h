@@ -66,9 +66,15 @@ struct if_ops {
 /* A netisr's staging count on one subqueue (struct ifsubq_stage), on its own line. */
 struct ifsq_stage {
     uint32_t cnt;                     /* [c] packets queued since this CPU last started */
+    uint32_t len;                     /* [c] ... and their bytes */
     uint32_t queued;                  /* [c] the rollup must start the subqueue */
-    uint8_t pad[56];
+    uint8_t pad[52];
 };
+
+/* BSD's max_protohdr for IPv4 (sizeof(struct tcpiphdr)): staging stops once the staged
+ * bytes reach the MTU less this, about one full TCP segment (DragonFly ifq_dispatch). */
+#define IFQ_STAGE_PROTOHDR 40
+_Static_assert(sizeof(struct ifsq_stage) == 64, "a staging entry is one cache line");
 
 struct ifaltq_subque {
     struct spinlock lock;             /* [x] */

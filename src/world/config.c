@@ -129,7 +129,8 @@ static const struct param_def kernel_params[] = {
     {.key = "ifq_stage", .type = PT_UINT, .offset = KF(ifq_stage), .def = "4", .min = 1,
      .max = 4096, .unit = "packets",
      .doc = "net.link.stage_cntmax: packets a netisr queues on a send queue before it starts "
-            "transmission itself (ifq staging; the rollup starts the rest); 1: at once"},
+            "transmission itself, or fewer once they reach the MTU less 40 bytes (ifq staging; "
+            "the rollup starts the rest); 1: at once"},
     {.key = "ifq_maxlen", .type = PT_UINT, .offset = KF(ifq_maxlen), .def = "1024", .min = 1,
      .max = 1e6, .unit = "packets", .doc = "packets per interface send queue"},
     {.key = "extra_routes", .type = PT_UINT, .offset = KF(extra_routes), .def = "0",

@@ -306,36 +306,51 @@ static void test_route_add_all_or_none(void)
     fake_kern_destroy(km);
 }
 
-/* A 60-byte frame to transmit, from CPU `cpu`'s cache. */
-static struct mbuf *tx_frame(struct kern_machine *km, struct kernel *k, unsigned cpu)
+/* A frame of `len` bytes to transmit, from CPU `cpu`'s cache. */
+static struct mbuf *tx_frame_len(struct kern_machine *km, struct kernel *k, unsigned cpu,
+                                 int32_t len)
 {
     fake_kern_set_cpu(km, cpu);
     struct mbuf *m = m_getcl(k);
     CHECK(m != NULL);
-    memset(m->m_data, 0, 60);
-    m->m_len = m->m_pkthdr.len = 60;
+    memset(m->m_data, 0, (size_t)len);
+    m->m_len = m->m_pkthdr.len = len;
     return m;
+}
+
+static struct mbuf *tx_frame(struct kern_machine *km, struct kernel *k, unsigned cpu)
+{
+    return tx_frame_len(km, k, cpu, 60);
 }
 
 /* The send queue's start paths with two CPUs and one TX ring owned by CPU 0 (DragonFly's
  * ifq_dispatch): a CPU that finds the ring's serializer free transmits itself; one that
  * finds it taken hands the start, with the interlock, to the owner's netisr (one message,
  * however many packets follow), and the owner transmits them all. */
-static void test_send_queue_two_cpus(void)
+/* Two CPUs, one TX ring (owned by CPU 0), staging up to `stage` packets. */
+static struct ix_softc *two_cpu_ix(struct kern_machine **km, struct kernel **k, unsigned stage)
 {
     struct kernel_cfg cfg = harness_default_cfg();
     cfg.tx_rings = TX_ONE;
-    cfg.ifq_stage = 1; /* start at once: no staging */
-    struct kern_machine *km = fake_kern_create(2);
-    struct kernel *k = kernel_create(km, "q", &cfg);
-    struct kern_dev *dev = fake_kern_add_dev(km, "ix0", "82599");
+    cfg.ifq_stage = stage;
+    *km = fake_kern_create(2);
+    *k = kernel_create(*km, "q", &cfg);
+    struct kern_dev *dev = fake_kern_add_dev(*km, "ix0", "82599");
     struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
                                .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
                                .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
                                .ifq_maxlen = 64};
     a.vec_rate[0] = 8000;
-    struct ix_softc *sc = ix_attach(k, dev, &a);
+    struct ix_softc *sc = ix_attach(*k, dev, &a);
     CHECK(sc != NULL);
+    return sc;
+}
+
+static void test_send_queue_two_cpus(void)
+{
+    struct kern_machine *km;
+    struct kernel *k;
+    struct ix_softc *sc = two_cpu_ix(&km, &k, 1); /* start at once: no staging */
     struct ifnet *ifp = ix_ifnet(sc);
     CHECK_EQ(ifp->if_snd_cnt, 1);
     struct ifaltq_subque *sq = ifp->if_snd[0];
@@ -383,6 +398,44 @@ static void test_send_queue_two_cpus(void)
     fake_kern_destroy(km);
 }
 
+/* Staging stops at ifq_stage packets or at an MTU's worth of bytes less a TCP/IP header
+ * (DragonFly's ifq_dispatch), whichever comes first. */
+static void test_staging_counts_bytes(void)
+{
+    struct kern_machine *km;
+    struct kernel *k;
+    struct ix_softc *sc = two_cpu_ix(&km, &k, 4);
+    struct ifnet *ifp = ix_ifnet(sc);
+    struct ifaltq_subque *sq = ifp->if_snd[0];
+    struct ix_stats st;
+    /* small frames: three are staged, the fourth starts */
+    for (int i = 0; i < 3; i++)
+        ifq_dispatch(ifp, tx_frame(km, k, 1));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 0);
+    CHECK_EQ(sq->len, 3);
+    CHECK_EQ(sq->stage[1].queued, 1);
+    ifq_dispatch(ifp, tx_frame(km, k, 1));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 4);
+    CHECK_EQ(sq->stage[1].cnt, 0);
+    CHECK_EQ(sq->stage[1].len, 0);
+    /* 1000-byte frames: the second reaches 1500 - 40 bytes and starts */
+    ifq_dispatch(ifp, tx_frame_len(km, k, 1, 1000));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 4);
+    CHECK_EQ(sq->stage[1].len, 1000);
+    ifq_dispatch(ifp, tx_frame_len(km, k, 1, 1000));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 6);
+    CHECK_EQ(sq->len, 0);
+    CHECK_EQ(sq->direct_starts, 2);
+    kernel_check(k);
+    ix_detach(sc);
+    kernel_destroy(k);
+    fake_kern_destroy(km);
+}
+
 int main(void)
 {
     RUN(test_good_frame_forwarded);
@@ -394,5 +447,6 @@ int main(void)
     RUN(test_stats_layouts_agree);
     RUN(test_route_add_all_or_none);
     RUN(test_send_queue_two_cpus);
+    RUN(test_staging_counts_bytes);
     return check_result();
 }
