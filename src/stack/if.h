@@ -71,9 +71,10 @@ struct ifsq_stage {
     uint8_t pad[52];
 };
 
-/* BSD's max_protohdr for IPv4 (sizeof(struct tcpiphdr)): staging stops once the staged
- * bytes reach the MTU less this, about one full TCP segment (DragonFly ifq_dispatch). */
-#define IFQ_STAGE_PROTOHDR 40
+/* max_protohdr of a kernel with INET6, as DragonFly's GENERIC: tcp_init raises it to an IPv6
+ * and a TCP header, 40 + 20 (IPv4 alone: sizeof(struct tcpiphdr), 40). Staging stops once the
+ * staged bytes reach the MTU less this, about one full TCP segment (ifq_dispatch). */
+#define IFQ_STAGE_PROTOHDR 60
 _Static_assert(sizeof(struct ifsq_stage) == 64, "a staging entry is one cache line");
 
 struct ifaltq_subque {

@@ -198,6 +198,8 @@ void rt_table_destroy(struct rtable *t)
     kern_free(t->rtt_km, t);
 }
 
+size_t rt_route_bytes(void) { return sizeof(struct rtentry) + 2 * sizeof(struct rt_node); }
+
 size_t rt_count(const struct rtable *t)
 {
     return t->rtt_count;

@@ -78,6 +78,9 @@ struct rtentry *rt_lookup(struct rtable *t, uint32_t dst);
 
 /* Number of routes (any). */
 size_t rt_count(const struct rtable *t);
+/* Bytes one rt_add may allocate at most: the entry and two nodes (the route's own and a glue
+ * node), before the allocator's rounding. For the scenario check of kernel.extra_routes. */
+size_t rt_route_bytes(void);
 
 /* Invariant walker (any, costs nothing simulated): the trie is well formed, every entry is
  * reachable and found by longest-prefix match of its own prefix, the count matches.

@@ -21,6 +21,7 @@
 #include "sim/panic.h"
 #include "stack/kernel.h"
 #include "stack/mbuf.h"
+#include "stack/route.h"
 
 const char *const config_sched_names[] = {"lwkt", NULL};
 /* In enum evq_kind order. */
@@ -129,13 +130,15 @@ static const struct param_def kernel_params[] = {
     {.key = "ifq_stage", .type = PT_UINT, .offset = KF(ifq_stage), .def = "4", .min = 1,
      .max = 4096, .unit = "packets",
      .doc = "net.link.stage_cntmax: packets a netisr queues on a send queue before it starts "
-            "transmission itself, or fewer once they reach the MTU less 40 bytes (ifq staging; "
-            "the rollup starts the rest); 1: at once"},
+            "transmission itself, or fewer once they reach 1,440 bytes (the MTU, 1500, less an "
+            "IPv6 + TCP header; ifq staging; the rollup starts the rest); 1: at once"},
     {.key = "ifq_maxlen", .type = PT_UINT, .offset = KF(ifq_maxlen), .def = "1024", .min = 1,
      .max = 1e6, .unit = "packets", .doc = "packets per interface send queue"},
     {.key = "extra_routes", .type = PT_UINT, .offset = KF(extra_routes), .def = "0",
      .max = 1e6, .unit = "routes",
-     .doc = "random prefixes (seeded) added to every routing table, for a realistic depth"},
+     .doc = "random prefixes (seeded, /8 to /24 outside 10/8) added to every routing table "
+            "of each stack host, via its first interface with a peer (a host with none gets "
+            "none), for a realistic trie depth"},
 };
 
 #define OPCF(i) (offsetof(struct op_costs_cfg, cycles) + (i) * sizeof(uint64_t))
@@ -153,12 +156,14 @@ static const struct param_def op_cost_params[] = {
 #define RTF(f) offsetof(struct route_cfg, f)
 static const struct param_def route_params[] = {
     {.key = "host", .type = PT_REF, .offset = RTF(host), .ref = "hosts",
-     .doc = "the host whose routing table gets the route"},
-    {.key = "dst", .type = PT_STRING, .offset = RTF(dst), .doc = "destination prefix, a.b.c.d/len"},
+     .doc = "the host whose routing table gets the route (a stack host)"},
+    {.key = "dst", .type = PT_STRING, .offset = RTF(dst),
+     .doc = "destination prefix, a.b.c.d/len; a host takes each prefix once, its interfaces' "
+            "subnets included"},
     {.key = "gateway", .type = PT_STRING, .offset = RTF(gateway), .def = "",
      .doc = "next hop (IPv4); empty: directly connected"},
     {.key = "nic", .type = PT_REF, .offset = RTF(nic), .ref = "nics",
-     .doc = "outgoing interface"},
+     .doc = "outgoing interface, one of the route's host"},
 };
 
 static const char *const nic_model_names[] = {"82576", "82599", NULL};
@@ -168,7 +173,7 @@ static const char *const nic_service_names[] = {"none", "drain", NULL};
 #define NICF(f) offsetof(struct nic_cfg, f)
 static const struct param_def nic_params[] = {
     {.key = "host", .type = PT_REF, .offset = NICF(host), .ref = "hosts",
-     .doc = "the host the NIC is plugged into"},
+     .doc = "the host the NIC is plugged into (a stack host takes at most 8)"},
     {.key = "model", .type = PT_ENUM, .offset = NICF(model), .def = "82599",
      .choices = nic_model_names, .doc = "Intel 82576 (1 GbE, igb) or 82599 (10 GbE, ix)"},
     {.key = "link", .type = PT_REF, .offset = NICF(link), .ref = "links",
@@ -203,7 +208,8 @@ static const struct param_def nic_params[] = {
     {.key = "mac", .type = PT_STRING, .offset = NICF(mac), .def = "02:00:00:00:00:01",
      .doc = "the interface's MAC address (stack hosts; generators send to 02:00:00:00:00:01)"},
     {.key = "addr", .type = PT_STRING, .offset = NICF(addr), .def = "",
-     .doc = "the interface's IPv4 address and prefix, a.b.c.d/len (adds a connected route)"},
+     .doc = "the interface's IPv4 address and prefix, a.b.c.d/len (adds a connected route; "
+            "each interface of a host in a subnet of its own)"},
     {.key = "peer", .type = PT_STRING, .offset = NICF(peer), .def = "",
      .doc = "IPv4 address of the neighbour on the link (a static ARP entry)"},
     {.key = "peer_mac", .type = PT_STRING, .offset = NICF(peer_mac), .def = "02:00:00:00:00:02",
@@ -538,27 +544,41 @@ static void check_stack(const struct scenario *sc, struct diag *d)
             diag_add(d, mark_of(sc, "nics", n->name, "peer"),
                      "nics.%s.peer: '%s' is not an IPv4 address (e.g. 10.1.0.2)", n->name, n->peer);
     }
+    /* What a stack host's kernel takes at boot, against its memory (leaving a quarter for
+     * everything else): the mbuf pool, one IPI queue per CPU pair (netisr.c: two index
+     * lines and 16-byte entries), and kernel.extra_routes in every routing table (each
+     * allocation rounds up to a power of two, so at most twice rt_route_bytes). Reported
+     * at the first key whose share tips it over. */
     for (size_t i = 0; i < c->nhosts; i++) {
         const struct host_cfg *h = &c->hosts[i];
-        uint64_t need = objcache_pool_bytes(c->kernel.nmbclusters);
-        /* The pool is made at boot; leave a quarter of the memory for everything else. */
-        /* one IPI queue per CPU pair (netisr.c: two index lines and 16-byte entries) */
+        if (!h->stack)
+            continue;
+        uint64_t limit = h->memory / 4 * 3, mib = h->memory >> 20;
+        uint64_t pool = objcache_pool_bytes(c->kernel.nmbclusters);
         uint64_t n = config_host_ncpus(c, h);
         uint64_t ipiq = n * n * (128 + c->kernel.ipiq_depth * 16);
-        if (h->stack && need > h->memory / 4 * 3)
+        uint64_t ntables = c->kernel.routes == ROUTES_PERCPU ? n : 1;
+        uint64_t routes = c->kernel.extra_routes * ntables * 2 * rt_route_bytes();
+        if (pool > limit)
             diag_add(d, scenario_mark(sc, "kernel.nmbclusters"),
                      "kernel.nmbclusters: %llu mbuf + cluster pairs take %llu MiB, more than "
                      "three quarters of hosts.%s.memory (%llu MiB); lower it or raise the memory",
-                     (unsigned long long)c->kernel.nmbclusters,
-                     (unsigned long long)(need >> 20), h->name,
-                     (unsigned long long)(h->memory >> 20));
-        else if (h->stack && need + ipiq > h->memory / 4 * 3)
+                     (unsigned long long)c->kernel.nmbclusters, (unsigned long long)(pool >> 20),
+                     h->name, (unsigned long long)mib);
+        else if (pool + ipiq > limit)
             diag_add(d, scenario_mark(sc, "kernel.ipiq_depth"),
                      "kernel.ipiq_depth: %llu CPUs' IPI queues of %llu entries take %llu MiB, "
                      "with the mbuf pool more than three quarters of hosts.%s.memory (%llu MiB); "
                      "lower it or raise the memory", (unsigned long long)n,
                      (unsigned long long)c->kernel.ipiq_depth, (unsigned long long)(ipiq >> 20),
-                     h->name, (unsigned long long)(h->memory >> 20));
+                     h->name, (unsigned long long)mib);
+        else if (pool + ipiq + routes > limit)
+            diag_add(d, scenario_mark(sc, "kernel.extra_routes"),
+                     "kernel.extra_routes: %llu routes in each of %llu routing tables take up "
+                     "to %llu MiB, with the mbuf pool and IPI queues more than three quarters "
+                     "of hosts.%s.memory (%llu MiB); lower it or raise the memory",
+                     (unsigned long long)c->kernel.extra_routes, (unsigned long long)ntables,
+                     (unsigned long long)(routes >> 20), h->name, (unsigned long long)mib);
     }
     check_subnets(sc, d);
     for (size_t i = 0; i < c->nroutes; i++) {

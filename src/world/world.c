@@ -464,7 +464,7 @@ static void report_hosts(struct world *w, struct run_record *rec)
         struct mem_arena *m = hw_mem(h);
         for (uint16_t r = 0; r < mem_nregions(m); r++) {
             const struct cache_region_stats *rs = cache_region_stats(cm, r);
-            if (rs && rs->transfers)
+            if (rs->transfers)
                 rec_metricf(rec, "lines", (double)rs->transfers, "host.%s.lines.transfers.%s", name,
                        mem_region_name(m, r));
         }
