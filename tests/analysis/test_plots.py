@@ -69,7 +69,9 @@ def compare_plots_the_mean_of_each_variant_over_seeds():
                                       (g["label"],))]
         check(len(vals) == 2 and close(g["mean"], sum(vals) / 2),
               f"{g['label']}: plotted {g['mean']}, database {vals}")
-        check(g["ci95"] > 0, f"{g['label']}: no interval over two seeds")
+        # two seeds: s = |a - b| / sqrt(2), half-width t(0.975, 1) s / sqrt(2)
+        check(close(g["ci95"], 12.706 * abs(vals[0] - vals[1]) / 2),
+              f"{g['label']}: interval {g['ci95']} over {vals}")
     check("seeds 1, 2" in d["caption"] and "forwarding-handoff" in d["caption"],
           f"caption {d['caption']}")
 

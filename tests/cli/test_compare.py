@@ -36,6 +36,10 @@ def variants_run_in_order_and_differ_as_their_overrides_say():
     check(0.4 < u["light"] < 0.6 and 0.8 < u["heavy"] < 1.0, f"utilisations {u}")
     seeds = {v["variant"]: v["seed"] for v in j["variants"]}
     check(seeds["other-seed"] == 7 and seeds["light"] != 7, f"seeds {seeds}")
+    # the seed is used, not only recorded: same load, other random arrivals
+    w = {v["variant"]: v["values"]["q.wait.mean"] for v in j["variants"]}
+    check(w["other-seed"] != w["light"] and u["other-seed"] != u["light"],
+          f"seed 7 gave the same run as the default: {w}, {u}")
     rows = db_rows(db, "SELECT r.id, p.value, p.source FROM runs r JOIN params p "
                        "ON p.run_id = r.id AND p.key = 'variant' ORDER BY r.id")
     check([r[1] for r in rows] == names, f"stored variants {rows}")

@@ -1,5 +1,6 @@
 """`mpstack sweep`: every point of a scenario's sweep: grid, in parallel, tagged with one
 sweep id, resumable; mistakes reported at their line before anything runs."""
+import json
 import os
 import subprocess
 import sys
@@ -76,15 +77,30 @@ def an_edited_file_is_another_sweep():
 
 @test
 def the_sweep_plot_reads_a_sweep():
+    """The plot of one sweep id: a line per server count, a point per load, each the mean of
+    exactly that sweep's two seeds (the database also holds other sweeps of the same grid)."""
     (sid,) = ids()[0]
     env = dict(os.environ, PYTHONPATH=SRC)
-    out = path("util.png")
+    out, data = path("util.png"), path("util.json")
     p = subprocess.run([sys.executable, "-m", "analysis", "sweep", "--db", DB, "--sweep", sid,
                         "--metric", "q.util", "--param", "workloads.q.load", "--by",
-                        "workloads.q.servers", "--out", out], capture_output=True, text=True,
-                       env=env, cwd=SRC, timeout=300)
+                        "workloads.q.servers", "--out", out, "--data", data],
+                       capture_output=True, text=True, env=env, cwd=SRC, timeout=300)
     check(p.returncode == 0 and os.path.getsize(out) > 0, f"analysis: {p.stderr}")
-
+    with open(data) as f:
+        d = json.load(f)
+    check(len(d["lines"]) == 2, f"lines {[ln['label'] for ln in d['lines']]}")
+    for line in d["lines"]:
+        check([pt["x"] for pt in line["points"]] == [0.3, 0.6, 0.9],
+              f"{line['label']}: x {[pt['x'] for pt in line['points']]}")
+        for pt in line["points"]:
+            rows = db_rows(DB, "SELECT r.sweep_id, m.value FROM runs r JOIN metrics m ON "
+                               "m.run_id = r.id AND m.name = 'q.util' WHERE r.id IN (%s)" %
+                               ",".join("?" * len(pt["runs"])), pt["runs"])
+            check(len(rows) == 2 and all(r[0] == sid for r in rows),
+                  f"{line['label']} x={pt['x']}: runs {pt['runs']} -> {rows}")
+            check(abs(pt["mean"] - sum(r[1] for r in rows) / 2) < 1e-12,
+                  f"{line['label']} x={pt['x']}: mean {pt['mean']} vs {rows}")
 
 def expect_error(text, message):
     f = write("bad.yaml", text)

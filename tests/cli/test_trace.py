@@ -109,12 +109,17 @@ def a_bad_window_is_a_scenario_error():
 def each_compare_variant_writes_its_own_timeline():
     run("compare", F, *ARGS, "--trace", path("cmp.json"), "--trace-window", "1ms:1.1ms",
         check=0)
+    ipis = {}
     for v in ("per-packet", "batched"):
         f = path(f"cmp-{v}.json")
         check(os.path.exists(f), f"no timeline {f}")
         if os.path.exists(f):
             with open(f) as fh:
-                json.load(fh)
+                d = json.load(fh)
+            ev = d["traceEvents"] if isinstance(d, dict) else d
+            ipis[v] = sum(1 for e in ev if e.get("name") == "IPI" and e.get("ph") in ("B", "X"))
+    # each file is its own variant's run: batching sends fewer IPIs (the lesson's mechanism)
+    check(len(ipis) == 2 and 0 < ipis["batched"] < ipis["per-packet"], f"IPI slices {ipis}")
 
 
 finish()

@@ -3,11 +3,12 @@ the generator through the 82599 model, the stack's ix driver, netisr, IPv4 forwa
 back out to the sink. Each run ends with the stack's invariants (every mbuf accounted for,
 packets in = forwarded + dropped + queued, no netisr message lost, routing tables and the
 coherence directory consistent); a violation aborts mpstack, which fails these tests."""
+import json
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
-from common import check, finish, fresh_tmp, run, run_json, scenario, test  # noqa: E402
+from common import check, finish, fresh_tmp, path, run, run_json, scenario, test  # noqa: E402
 
 fresh_tmp()
 
@@ -28,21 +29,74 @@ def fwd(*sets, short=SHORT):
 @test
 def frames_cross_the_forwarder_intact():
     m = fwd()
+    # 2 Mpps for 600 us, after 300 us of warm-up: about 1,200 frames offered in the window
     check(m["fwd.packets"] > 1000, f"forwarded only {m['fwd.packets']}")
-    check(m["sink.sink.frames"] > 0.9 * m["fwd.packets"], "the sink saw fewer than forwarded")
+    # frames still on the wire at the window's edges are all that may differ
+    check(abs(m["sink.sink.frames"] - m["fwd.packets"]) <= 0.02 * m["fwd.packets"],
+          f"sink saw {m['sink.sink.frames']}, forwarder sent {m['fwd.packets']}")
     check(m["sink.sink.bad"] == 0, f"{m['sink.sink.bad']} frames failed the sink's checks "
           "(TTL decrement and checksum update must keep the IPv4 header valid)")
     check(m["drop.total"] == 0, f"unexpected drops at this load: {m['drop.total']}")
 
 
 @test
-def every_design_switch_runs_and_conserves_packets():
-    for s in ("kernel.stats=shared", "kernel.tx_rings=one", "kernel.port=ipiq",
-              "kernel.handoff=batch", "kernel.threading=three", "kernel.hash=xor",
-              "kernel.hash=toeplitz", "kernel.route_table=shared", "nics.p0.mode=polling",
-              "nics.p0.mode=msi"):
+def every_design_switch_runs_and_does_what_it_says():
+    """Each switch, from the dragonfly-2013 state, leaves packets conserved (the end-of-run
+    invariants) and shows its own mechanism in a metric that is 0 (or other) without it, so
+    an ignored switch fails."""
+    base = fwd()
+    check(base["lines.transfers.ifnet"] == 0 and base["lines.transfers.ifq"] == 0 and
+          base["lines.transfers.route"] == 0 and base["netisr.remote_puts"] == 0 and
+          base["nic.p0.interrupts"] == 0, "the 2013 baseline is not what the signatures assume")
+    rings = [base[f"nic.p0.rx.ring{i}.frames"] for i in range(16)]
+    signatures = {
+        "kernel.stats=shared": lambda m: m["lines.transfers.ifnet"] > 1,
+        "kernel.tx_rings=one": lambda m: m["lines.transfers.ifq"] > 10,
+        "kernel.route_table=shared": lambda m: m["lines.transfers.route"] > 1,
+        "kernel.hash=xor": lambda m: m["netisr.remote_puts"] > 0.5 * m["fwd.packets"],
+        # the NIC's hash with the Microsoft key spreads the flows over other rings
+        "kernel.hash=toeplitz": lambda m: [m[f"nic.p0.rx.ring{i}.frames"]
+                                           for i in range(16)] != rings,
+        # polled rings hand their packets over as one message per batch
+        "kernel.handoff=batch": lambda m: m["netisr.batch"] < 0.5 * base["netisr.batch"],
+        "nics.p0.mode=msix": lambda m: m["nic.p0.interrupts"] > 0,
+        # MSI: one vector, so 2 rings; packets hashed to other CPUs are handed over
+        "nics.p0.mode=msi": lambda m: m["nic.p0.rx.rings"] == 2 and m["netisr.remote_puts"] > 0,
+    }
+    for s, ok in signatures.items():
         m = fwd(s)
         check(m["fwd.packets"] > 0, f"{s}: nothing forwarded")
+        check(ok(m), f"{s}: its mechanism does not show in the metrics")
+    # IPI-queue ports: an IPI per put unless one is pending; spinlock ports wake only a
+    # sleeping netisr. Seen when packets change CPU (XOR hash).
+    spin = fwd("kernel.hash=xor")
+    ipiq = fwd("kernel.hash=xor", "kernel.port=ipiq")
+    check(ipiq["netisr.ipiq_ipis"] / ipiq["netisr.remote_puts"] >
+          2 * spin["netisr.ipiq_ipis"] / spin["netisr.remote_puts"],
+          f"IPIs per remote put: ipiq {ipiq['netisr.ipiq_ipis']}/{ipiq['netisr.remote_puts']}, "
+          f"spin {spin['netisr.ipiq_ipis']}/{spin['netisr.remote_puts']}")
+
+
+@test
+def three_threads_handle_forwarded_udp_in_the_udp_thread():
+    """kernel.threading=three moves protocol work into per-protocol threads; no metric of the
+    forwarding run tells (claim 3 is "not exercised"), the timeline does: ether_input slices
+    run in udp_threadN, and no netisrN thread runs."""
+    names = {}
+    for t in ("one", "three"):
+        out = path(f"threads-{t}.json")
+        run_json("run", scenario("lessons/forwarding.yaml"), *SHORT, "--set",
+                 f"kernel.threading={t}", "--set", "outputs.store=false", "--trace", out)
+        with open(out) as f:
+            d = json.load(f)
+        ev = d["traceEvents"] if isinstance(d, dict) else d
+        names[t] = {e["args"]["name"].split(" ")[0] for e in ev
+                    if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    check(any(n.startswith("netisr") for n in names["one"]) and
+          not any(n.startswith("udp_thread") for n in names["one"]), f"one: {sorted(names['one'])}")
+    check(any(n.startswith("udp_thread") for n in names["three"]) and
+          not any(n.startswith("netisr") for n in names["three"]),
+          f"three: {sorted(names['three'])}")
 
 
 @test
@@ -83,16 +137,30 @@ def same_seed_same_results():
 
 
 @test
-def temporal_decoupling_agrees_with_exact_time():
-    """Quantum 0 (every charge synchronises) against 1 us of run-ahead: interactions stay in
-    global time order, so forwarding rate and drops agree closely; the invariants must hold
-    in both (a CPU running ahead must not corrupt state its interrupt thread shares)."""
+def temporal_decoupling_agrees_with_exact_time_where_the_docs_say():
+    """Quantum 0 (every charge synchronises) against 1 us of run-ahead. Below saturation the
+    rate is the offered load either way, so the latency is what must agree; at saturation
+    the uncontended 2013 design must agree closely, and a contended one (shared statistics)
+    must not: docs/lessons/forwarding.md says so and keeps the lessons at quantum 0. The
+    invariants must hold in every run (a CPU running ahead must not corrupt shared state)."""
     steady = ("--set", "sim.duration=3ms", "--set", "sim.warmup=1ms",
               "--set", "generators.gen.rate=2Mpps")
     exact, loose = fwd(short=steady), fwd("sim.quantum=1us", short=steady)
     check(abs(loose["fwd.mpps"] - exact["fwd.mpps"]) < 0.02 * exact["fwd.mpps"],
           f"fwd.mpps {exact['fwd.mpps']} exact vs {loose['fwd.mpps']} with a 1 us quantum")
     check(loose["drop.total"] == exact["drop.total"], "drops differ under decoupling")
+    lat = "sink.sink.latency.mean"
+    check(abs(loose[lat] - exact[lat]) < 0.02 * exact[lat],
+          f"mean latency {exact[lat]} exact vs {loose[lat]} with a 1 us quantum")
+    full = ("--set", "sim.duration=2ms", "--set", "sim.warmup=1ms")
+    e, l = fwd(short=full), fwd("sim.quantum=1us", short=full)
+    check(abs(l["fwd.mpps"] - e["fwd.mpps"]) < 0.04 * e["fwd.mpps"],
+          f"saturated, per-CPU design: {e['fwd.mpps']} exact vs {l['fwd.mpps']} at 1 us")
+    e, l = fwd("kernel.stats=shared", short=full), fwd("kernel.stats=shared", "sim.quantum=1us",
+                                                      short=full)
+    check(l["fwd.mpps"] > 1.15 * e["fwd.mpps"],
+          f"saturated, shared statistics: {e['fwd.mpps']} exact vs {l['fwd.mpps']} at 1 us; "
+          "the docs say a quantum inflates contended designs")
 
 
 @test
@@ -101,7 +169,9 @@ def the_calibration_point_stays_where_the_lesson_says():
     one fitted number); a change to any operation cost or to the data path moves it, and
     then the lesson's tables must be re-measured."""
     m = fwd(short=())
-    check(abs(m["fwd.mpps"] - 5.0) < 0.05 * 5.0, f"calibration point moved: {m['fwd.mpps']} Mpps")
+    # 5.00 as the docs print it (4.9994 now): a move past the printed digits means the
+    # lesson's tables must be re-measured
+    check(abs(m["fwd.mpps"] - 5.00) < 0.005, f"calibration point moved: {m['fwd.mpps']} Mpps")
     check(m["sink.sink.bad"] == 0, "bad frames at the calibration point")
 
 
@@ -152,18 +222,50 @@ def more_nics_than_a_stack_host_takes_is_a_scenario_error():
                  "--set", f"nics.q{i}.model=82599", "--set", f"nics.q{i}.link=l{i}",
                  "--set", f"nics.q{i}.side=0", "--set", f"nics.q{i}.addr=10.{i + 10}.0.1/24"]
     p = run("run", scenario("lessons/forwarding.yaml"), *sets, "--set", "outputs.store=false")
-    check(p.returncode == 2 and
-          "nics.q8.host: host fwd has more than 8 NICs; a stack host takes at most 8" in p.stderr,
+    check(p.returncode == 2 and "--set:38:14: nics.q8.host: host fwd has more than 8 NICs; a "
+          "stack host takes at most 8" in p.stderr,
           f"exit {p.returncode}: {p.stderr}")
 
 
 @test
 def two_stack_hosts_report_their_lines_summed():
-    """The lines.* metrics are summed over stack hosts (docs/results.md); a second profiled
-    stack host (here one with no NIC) used to abort the run with "reported twice"."""
-    m = fwd("hosts.other.stack=true", "hosts.other.hw=e5-2620v2", "hosts.other.costs=e5-2620v2")
-    check(m["fwd.packets"] > 0 and "lines.transfers.total" in m and "lines.wait_ns.total" in m,
-          f"metrics: {sorted(k for k in m if k.startswith('lines.'))}")
+    """Two forwarders in a row (fwd, then fwd2 with 4 CPUs between link out and a new link
+    l2), both with shared statistics so both move ifnet lines. The per-packet lines.* metrics
+    are summed over stack hosts (docs/results.md): times the packets forwarded (by both) they
+    give the sum of the per-host host.<h>.lines.transfers.<region>. (A second stack host used
+    to abort the run with "reported twice".)"""
+    chain = ["hosts.fwd2.hw=e5-2620v2", "hosts.fwd2.stack=true", "hosts.fwd2.costs=e5-2620v2",
+             "hosts.fwd2.cpus=4", "links.l2.rate=10Gbps", "nics.q0.host=fwd2",
+             "nics.q0.link=out", "nics.q0.side=1", "nics.q0.mode=polling",
+             "nics.q0.addr=10.1.0.2/24", "nics.q0.mac=02:00:00:00:00:02", "nics.q1.host=fwd2",
+             "nics.q1.link=l2", "nics.q1.side=0", "nics.q1.mode=polling",
+             "nics.q1.addr=10.2.0.1/24", "nics.q1.peer=10.2.0.2", "sinks.sink.link=l2",
+             "routes.r2.host=fwd2", "routes.r2.dst=198.18.0.0/15", "routes.r2.gateway=10.2.0.2",
+             "routes.r2.nic=q1", "kernel.stats=shared"]
+    m = fwd(*chain)
+    check(m.get("host.fwd.lines.transfers.ifnet", 0) > 0 and
+          m.get("host.fwd2.lines.transfers.ifnet", 0) > 0, "both forwarders must move ifnet lines")
+    regions = {k.rsplit(".", 1)[1] for k in m if k.startswith("host.") and ".lines.transfers." in k}
+    check(len(regions) >= 3, f"regions: {sorted(regions)}")
+    for r in regions:
+        hosts = sum(m.get(f"host.{h}.lines.transfers.{r}", 0) for h in ("fwd", "fwd2"))
+        total = m[f"lines.transfers.{r}"] * m["fwd.packets"]
+        check(abs(total - hosts) <= 1e-6 * max(hosts, 1),
+              f"{r}: {m[f'lines.transfers.{r}']} x {m['fwd.packets']} packets = {total}, "
+              f"hosts say {hosts}")
+
+
+@test
+def routing_and_memory_mistakes_name_their_key():
+    f = scenario("lessons/forwarding.yaml")
+    for sets, needle in (
+            (("hosts.other.cpus=2", "routes.bench.host=other", "nics.p1.host=other"),
+             "routes.bench.host: host other does not run the stack"),
+            (("kernel.extra_routes=1000000",),
+             "--set:1:21: kernel.extra_routes: 1000000 routes in each of 24 routing tables "
+             "take up to")):
+        p = run("run", f, *[a for s in sets for a in ("--set", s)], "--set", "outputs.store=false")
+        check(p.returncode == 2 and needle in p.stderr, f"exit {p.returncode}: {p.stderr}")
 
 
 @test
@@ -177,7 +279,8 @@ def rings_the_pool_cannot_fill_are_a_clear_error():
 @test
 def forwarding_off_drops_and_counts():
     m = fwd("kernel.forwarding=false")
-    check(m["fwd.packets"] == 0 and m["drop.ip_noforward"] > 0,
+    check(m["fwd.packets"] == 0 and m["drop.ip_noforward"] > 1000 and
+          m["drop.total"] == m["drop.ip_noforward"],
           f"forwarding off: {m['fwd.packets']} forwarded, {m['drop.ip_noforward']} dropped")
 
 
