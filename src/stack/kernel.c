@@ -125,6 +125,14 @@ uint64_t kernel_drops(const struct kernel *k, enum drop_reason r)
     return n;
 }
 
+uint64_t kernel_icmp_errors(const struct kernel *k)
+{
+    uint64_t n = 0;
+    for (unsigned c = 0; c < k->k_ncpus; c++)
+        n += k->k_cpu[c]->icmp_errors;
+    return n;
+}
+
 int kernel_route_add(struct kernel *k, uint32_t dst, unsigned plen, uint32_t gateway,
                      struct ifnet *ifp)
 {

@@ -157,6 +157,9 @@ void kernel_drop(struct kernel *k, struct mbuf *m, enum drop_reason r);
 /* Count a drop whose buffer is kept (an RX frame lost for want of a fresh cluster). */
 void kernel_drop_count(struct kernel *k, enum drop_reason r);
 uint64_t kernel_drops(const struct kernel *k, enum drop_reason r);
+/* ICMP errors the stack would have sent (time exceeded, unreachable, need-fragment); ICMP
+ * output is not modelled, so they are only counted. */
+uint64_t kernel_icmp_errors(const struct kernel *k);
 /* Packets sitting in netisr ports, IPI queues and interface send queues now. */
 uint64_t kernel_packets_queued(const struct kernel *k);
 

@@ -205,6 +205,13 @@ static const struct param_def nic_params[] = {
     {.key = "poll_burst", .type = PT_UINT, .offset = NICF(poll_burst), .def = "250", .min = 1,
      .max = 5000, .unit = "descriptors",
      .doc = "descriptors per ring per poll (DragonFly IOPOLL_BURST_MAX)"},
+    {.key = "mtu", .type = PT_UINT, .offset = NICF(mtu), .def = "1500", .min = 68,
+     .max = 1500, .unit = "bytes",
+     .doc = "the interface's IPv4 MTU (stack hosts): received frames longer than it plus the "
+            "Ethernet header are dropped (drop.oversize), forwarded packets longer than the "
+            "outgoing interface's are dropped (drop.need_frag; fragmentation is not "
+            "modelled). At most 1500: a jumbo frame would span receive buffers, which the "
+            "model does not do"},
     {.key = "mac", .type = PT_STRING, .offset = NICF(mac), .def = "02:00:00:00:00:01",
      .doc = "the interface's MAC address (stack hosts; generators send to 02:00:00:00:00:01)"},
     {.key = "addr", .type = PT_STRING, .offset = NICF(addr), .def = "",

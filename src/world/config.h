@@ -66,6 +66,7 @@ struct nic_cfg {
     bool ring_pow2;
     int service;             /* enum nic_service */
     uint64_t pollhz, poll_burst;
+    uint64_t mtu;            /* IPv4 MTU (stack hosts) */
     char *mac;               /* our MAC address (stack hosts) */
     char *addr;              /* our IPv4 address and prefix, "" for none */
     char *peer, *peer_mac;   /* the neighbour on this link: a static ARP entry */

@@ -34,7 +34,7 @@ struct ws_host {
     struct nic *nic[KERNEL_MAXIF];
     unsigned nnic;
     /* at the start of measurement */
-    uint64_t drops0[DROP_COUNT], tx0, rx0, ipis0;
+    uint64_t drops0[DROP_COUNT], tx0, rx0, ipis0, icmp0;
     struct netisr_stats ns0;
     uint64_t intr0;
     uint64_t starts0[2];    /* send-queue starts: direct, by the owner */
@@ -145,7 +145,7 @@ bool wstack_take_nic(struct world_stacks *ws, const struct nic_cfg *nc, struct n
     a.tx_ndesc = nc->tx_ring ? (unsigned)nc->tx_ring : 1024;
     a.pollhz = (uint32_t)nc->pollhz;
     a.poll_burst = (uint32_t)nc->poll_burst;
-    a.mtu = 1500;
+    a.mtu = (uint32_t)nc->mtu;
     a.ifq_maxlen = (uint32_t)ws->c->kernel.ifq_maxlen;
     SIM_ASSERT(config_parse_mac(nc->mac, a.mac) == 0);
     struct ix_softc *sc = ix_attach(wh->k, dev, &a);
@@ -274,6 +274,7 @@ void wstack_measure_start(struct world_stacks *ws)
         struct ws_host *wh = &ws->h[i];
         for (int r = 0; r < DROP_COUNT; r++)
             wh->drops0[r] = kernel_drops(wh->k, (enum drop_reason)r);
+        wh->icmp0 = kernel_icmp_errors(wh->k);
         totals(wh, &wh->rx0, &wh->tx0, &wh->intr0);
         wh->ipis0 = host_ipis(wh->hw);
         netisr_stats(wh->k, &wh->ns0);
@@ -331,7 +332,7 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
 {
     if (!ws->nh)
         return;
-    uint64_t fwd = 0, rx = 0, ipis = 0, intr = 0, drops[DROP_COUNT] = {0};
+    uint64_t fwd = 0, rx = 0, ipis = 0, intr = 0, icmp = 0, drops[DROP_COUNT] = {0};
     struct netisr_stats ns = {0};
     for (size_t i = 0; i < ws->nh; i++) {
         struct ws_host *wh = &ws->h[i];
@@ -341,6 +342,7 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
         rx += r - wh->rx0;
         intr += in - wh->intr0;
         ipis += host_ipis(wh->hw) - wh->ipis0;
+        icmp += kernel_icmp_errors(wh->k) - wh->icmp0;
         for (int d = 0; d < DROP_COUNT; d++)
             drops[d] += kernel_drops(wh->k, (enum drop_reason)d) - wh->drops0[d];
         struct netisr_stats s;
@@ -361,6 +363,7 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
         rec_metricf(rec, "packets", (double)drops[d], "drop.%s", drop_reason_name((enum drop_reason)d));
     }
     rec_metricf(rec, "packets", (double)dropped, "drop.total");
+    rec_metricf(rec, "messages", (double)icmp, "icmp.errors");
     rec_metricf(rec, "IPIs/packet", per((double)ipis, (double)fwd), "ipi.per_packet");
     rec_metricf(rec, "IPIs", (double)ipis, "ipi.sent");
     rec_metricf(rec, "interrupts/packet", per((double)intr, (double)fwd), "intr.per_packet");
