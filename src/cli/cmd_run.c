@@ -581,7 +581,20 @@ int cmd_sweep(int argc, char **argv)
     const char **keys = xcalloc(naxes, sizeof(char *));
     for (size_t i = 0; i < naxes; i++)
         keys[i] = base->sweep[i].key;
-    for (size_t c = 0; c < ncombo; c++) {
+    /* Each value of each axis once, the others at their first value, so that a bad value is
+     * reported once and not at every point it takes part in; then, if all are good, every
+     * combination (a mistake only some combination makes), stopping at the first bad one. */
+    size_t one[SWEEP_MAX_AXES] = {0};
+    for (size_t a = 0; a < naxes; a++)
+        for (size_t j = a ? 1 : 0; j < base->sweep[a].n; j++) {
+            one[a] = j;
+            struct scenario *sc = load_point(&o, NULL, one, naxes);
+            if (!sc)
+                rc = EXIT_USAGE;
+            scenario_free(sc);
+            one[a] = 0;
+        }
+    for (size_t c = 0; !rc && c < ncombo; c++) {
         size_t rest = c;
         for (size_t i = naxes; i-- > 0;) {
             idx[c * naxes + i] = rest % base->sweep[i].n;
@@ -590,7 +603,7 @@ int cmd_sweep(int argc, char **argv)
         struct scenario *sc = load_point(&o, NULL, &idx[c * naxes], naxes);
         if (!sc) {
             rc = EXIT_USAGE;
-            continue;
+            break;
         }
         char buf[2048] = "";
         size_t len = 0;

@@ -520,6 +520,19 @@ static void take_sweep(struct loader *L, struct ynode *root)
     }
     if (!sc->nsweep && diag_count(L->d) == before)
         diag_add(L->d, &smark, "sweep: no grid: given");
+    uint64_t runs = sc->sweep_seeds;
+    for (size_t a = 0; a < sc->nsweep && runs <= SWEEP_MAX_RUNS; a++)
+        runs *= sc->sweep[a].n; /* at most 100000 x a list's length: no overflow */
+    if (sc->nsweep && runs > SWEEP_MAX_RUNS) {
+        char n[256] = "";
+        size_t len = 0;
+        for (size_t a = 0; a < sc->nsweep && len < sizeof(n) - 32; a++)
+            len += (size_t)snprintf(n + len, sizeof(n) - len, "%s%zu", a ? " x " : "",
+                                    sc->sweep[a].n);
+        diag_add(L->d, &smark, "sweep: %s points x %llu seeds is more than %d runs; split the "
+                 "grid into several sweeps", n, (unsigned long long)sc->sweep_seeds,
+                 SWEEP_MAX_RUNS);
+    }
     ytree_free(b);
 }
 

@@ -37,6 +37,9 @@ struct variant {
 
 /* One axis of a `sweep:` grid: a key and the values it takes. */
 #define SWEEP_MAX_AXES 16
+/* Runs one sweep may ask for (grid points x seeds): far beyond what a machine finishes, small
+ * enough that the sweep's bookkeeping (a few hundred bytes a run) stays in memory. */
+#define SWEEP_MAX_RUNS 100000
 struct sweep_axis {
     char *key;
     struct ymark mark;

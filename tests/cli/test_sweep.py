@@ -119,6 +119,19 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
     expect_error(BASE + "sweep:\n  grids:\n    workloads.q.load: [0.5]\n",
                  "unknown key 'grids' in sweep")
     expect_error(BASE, "has no sweep: block")
+    # a bad value is reported once, not at each of the 3 x 2 points it takes part in
+    expect_error(BASE + "sweep:\n  grid:\n    workloads.q.load: [0.5, 7, 0.6]\n"
+                 "    workloads.q.servers: [1, 2]\n", "bad.yaml:18:29:")
+    p = run("sweep", path("bad.yaml"), "--db", path("bad.sqlite"))
+    check(p.stderr.count("workloads.q.load") == 1 and
+          "1 error in the scenario" in p.stderr, f"reported more than once:\n{p.stderr}")
+    # too many runs: checked by the loader, so `run` (one point, should the check go) says it
+    # too, without starting 200,000 runs
+    f = write("big.yaml", BASE + "sweep:\n  seeds: 50000\n  grid:\n"
+              "    workloads.q.load: [0.5, 0.6]\n    workloads.q.servers: [1, 2]\n")
+    p = run("run", f, "--set", "outputs.store=false")
+    check(p.returncode == 2 and "big.yaml:16:1: sweep: 2 x 2 points x 50000 seeds is more "
+          "than 100000 runs" in p.stderr, f"exit {p.returncode}: {p.stderr}")
     p = run("run", GOOD, "--sweep-point", "5,0", "--set", "outputs.store=false")
     check(p.returncode == 2 and "index 5 is out of range" in p.stderr, f"{p.stderr}")
     for args, msg in ((("--trace", path("t.json")), "would be written by every run at once"),
