@@ -558,3 +558,4 @@ void *ix_rx_desc(struct ix_softc *sc, unsigned q, unsigned i) { return &sc->rx[q
 void *ix_rx_buf(struct ix_softc *sc, unsigned q, unsigned i) { return sc->rx[q].mbufs[i]->m_data; }
 unsigned ix_rx_next(const struct ix_softc *sc, unsigned q) { return sc->rx[q].next; }
 void *ix_tx_desc(struct ix_softc *sc, unsigned q, unsigned i) { return &sc->tx[q].ring[i]; }
+uint32_t *ix_tx_head_wb(struct ix_softc *sc, unsigned q) { return sc->tx[q].head_wb; }

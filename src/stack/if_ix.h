@@ -74,5 +74,7 @@ void *ix_rx_buf(struct ix_softc *sc, unsigned q, unsigned i);
 unsigned ix_rx_next(const struct ix_softc *sc, unsigned q);
 /* TX descriptor i of ring q (tests read what the driver posted). */
 void *ix_tx_desc(struct ix_softc *sc, unsigned q, unsigned i);
+/* Ring q's head write-back word (tests play the chip's TX completion by writing it). */
+uint32_t *ix_tx_head_wb(struct ix_softc *sc, unsigned q);
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "hwmodel/prot/nic_desc.h"
+#include "hwmodel/prot/nic_regs.h"
 #include "prot/cksum.h"
 #include "prot/ether.h"
 #include "prot/ip.h"
@@ -403,6 +404,72 @@ static void test_send_queue_two_cpus(void)
     fake_kern_destroy(km);
 }
 
+/* A full TX ring stops transmission (oactive: nobody holds the interlock, packets wait in the
+ * send queue); the TX completion that frees descriptors restarts it (ifsq_devstart), once. */
+static void test_send_queue_restarts_after_full_ring(void)
+{
+    struct kernel_cfg cfg = harness_default_cfg();
+    cfg.ifq_stage = 1;
+    cfg.ifq_maxlen = 256;
+    struct kern_machine *km = fake_kern_create(1);
+    struct kernel *k = kernel_create(km, "f", &cfg);
+    struct kern_dev *dev = fake_kern_add_dev(km, "ix0", "82599");
+    struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
+                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
+                               .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
+                               .ifq_maxlen = 256};
+    a.vec_rate[0] = 8000;
+    struct ix_softc *sc = ix_attach(k, dev, &a);
+    CHECK(sc != NULL);
+    struct ifnet *ifp = ix_ifnet(sc);
+    struct ifaltq_subque *sq = ifp->if_snd[0];
+    enum { N = 100, SENT = H_TXDESC - 1 };
+    for (int i = 0; i < N; i++)
+        ifq_dispatch(ifp, tx_frame(km, k, 0));
+    struct ix_stats st;
+    ix_stats(sc, &st);
+    /* a ring holds one descriptor less than its size (tail == head means empty): 63 went
+     * out; ix_start found the ring full after the 63rd and at each of the 37 later packets */
+    CHECK_EQ(st.tx_packets, SENT);
+    CHECK_EQ(st.tx_ring_full, N - SENT + 1);
+    CHECK_EQ(sq->len, N - SENT);
+    CHECK_EQ(sq->started, 0); /* oactive: nobody transmits until a completion */
+    CHECK_EQ(kernel_packets_queued(k), N - SENT);
+    CHECK_EQ(st.mbufs_tx, SENT);
+    kernel_check(k);
+
+    /* the chip sends everything on the ring and writes back the head; its interrupt runs
+     * the TX completion, which reclaims the ring and transmits what waited */
+    uint32_t tail = fake_kern_dev_reg(dev, IX_TDT(0));
+    CHECK_EQ(tail, SENT);
+    *ix_tx_head_wb(sc, 0) = tail;
+    uint64_t doorbells = st.tx_doorbells;
+    CHECK(fake_kern_dev_fire(dev, 0));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, N);
+    CHECK_EQ(sq->len, 0);
+    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(st.mbufs_tx, N - SENT); /* the first 63 were freed */
+    CHECK(st.tx_doorbells > doorbells);
+    CHECK_EQ(fake_kern_dev_reg(dev, IX_TDT(0)), (uint32_t)N % H_TXDESC);
+    CHECK_EQ(kernel_packets_queued(k), 0);
+    CHECK_EQ(fake_kern_crit_depth(km), 0);
+    kernel_check(k);
+
+    /* a completion with nothing waiting starts nothing */
+    *ix_tx_head_wb(sc, 0) = N % H_TXDESC;
+    CHECK(fake_kern_dev_fire(dev, 0));
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, N);
+    CHECK_EQ(st.mbufs_tx, 0);
+    CHECK_EQ(st.tx_ring_full, N - SENT + 1);
+    kernel_check(k);
+
+    ix_detach(sc);
+    kernel_destroy(k);
+    fake_kern_destroy(km);
+}
+
 /* A netisr message that queues 720 + 719 bytes on CPU 1, and notes what was sent then. */
 struct stage_msg {
     struct netmsg nm;
@@ -488,6 +555,7 @@ int main(void)
     RUN(test_stats_layouts_agree);
     RUN(test_route_add_all_or_none);
     RUN(test_send_queue_two_cpus);
+    RUN(test_send_queue_restarts_after_full_ring);
     RUN(test_staging_counts_bytes);
     return check_result();
 }
