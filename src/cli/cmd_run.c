@@ -182,19 +182,50 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
     return 0;
 }
 
+/* Load the scenario with the command line's --set, a variant and a sweep point; mistakes go
+ * to d. */
+static struct scenario *load_into(const struct run_opts *o, const char *variant,
+                                  const size_t *point, size_t npoint, struct diag *d)
+{
+    struct scenario_opts so = {.path = o->file, .sets = o->sets, .nsets = o->nsets,
+                               .scenario_dir = config_scenario_dir(), .variant = variant,
+                               .sweep_point = point, .nsweep_point = npoint};
+    return scenario_load(&config_schema, &so, d);
+}
+
+static void report_mistakes(const struct diag *d)
+{
+    diag_print(d, stderr);
+    fprintf(stderr, "mpstack: %zu error%s in the scenario; nothing was run or written\n",
+            diag_count(d), diag_count(d) == 1 ? "" : "s");
+}
+
 static struct scenario *load_point(const struct run_opts *o, const char *variant,
                                    const size_t *point, size_t npoint)
 {
     struct diag d;
     diag_init(&d);
-    struct scenario_opts so = {.path = o->file, .sets = o->sets, .nsets = o->nsets,
-                               .scenario_dir = config_scenario_dir(), .variant = variant,
-                               .sweep_point = point, .nsweep_point = npoint};
-    struct scenario *sc = scenario_load(&config_schema, &so, &d);
-    if (!sc) {
-        diag_print(&d, stderr);
-        fprintf(stderr, "mpstack: %zu error%s in the scenario; nothing was run or written\n",
-                diag_count(&d), diag_count(&d) == 1 ? "" : "s");
+    struct scenario *sc = load_into(o, variant, point, npoint, &d);
+    if (!sc)
+        report_mistakes(&d);
+    diag_fini(&d);
+    return sc;
+}
+
+/* Load one point of a sweep, adding to `seen` only the mistakes not seen at another point (a
+ * bad value takes part in many points; each message names its place, so repeats match). */
+static struct scenario *load_sweep_point(const struct run_opts *o, const size_t *point,
+                                         size_t npoint, struct diag *seen)
+{
+    struct diag d;
+    diag_init(&d);
+    struct scenario *sc = load_into(o, NULL, point, npoint, &d);
+    for (size_t i = 0; i < d.n; i++) {
+        bool have = false;
+        for (size_t j = 0; j < seen->n && !have; j++)
+            have = strcmp(seen->msgs[j], d.msgs[i]) == 0;
+        if (!have)
+            diag_add(seen, NULL, "%s", d.msgs[i]);
     }
     diag_fini(&d);
     return sc;
@@ -528,6 +559,11 @@ static uint64_t fnv(uint64_t h, const char *s)
     return (h ^ 0xff) * UINT64_C(0x100000001b3);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 struct sweep_run {
     size_t combo;
     uint64_t seed;
@@ -581,14 +617,16 @@ int cmd_sweep(int argc, char **argv)
     const char **keys = xcalloc(naxes, sizeof(char *));
     for (size_t i = 0; i < naxes; i++)
         keys[i] = base->sweep[i].key;
-    /* Each value of each axis once, the others at their first value, so that a bad value is
-     * reported once and not at every point it takes part in; then, if all are good, every
-     * combination (a mistake only some combination makes), stopping at the first bad one. */
+    /* Each value of each axis once, the others at their first value; then, if all are good,
+     * every combination (a mistake only some combination makes), stopping at the first bad
+     * one. A mistake is reported once, however many points it takes part in. */
+    struct diag seen;
+    diag_init(&seen);
     size_t one[SWEEP_MAX_AXES] = {0};
     for (size_t a = 0; a < naxes; a++)
         for (size_t j = a ? 1 : 0; j < base->sweep[a].n; j++) {
             one[a] = j;
-            struct scenario *sc = load_point(&o, NULL, one, naxes);
+            struct scenario *sc = load_sweep_point(&o, one, naxes, &seen);
             if (!sc)
                 rc = EXIT_USAGE;
             scenario_free(sc);
@@ -600,7 +638,7 @@ int cmd_sweep(int argc, char **argv)
             idx[c * naxes + i] = rest % base->sweep[i].n;
             rest /= base->sweep[i].n;
         }
-        struct scenario *sc = load_point(&o, NULL, &idx[c * naxes], naxes);
+        struct scenario *sc = load_sweep_point(&o, &idx[c * naxes], naxes, &seen);
         if (!sc) {
             rc = EXIT_USAGE;
             break;
@@ -617,6 +655,9 @@ int cmd_sweep(int argc, char **argv)
         point_text[c] = xstrdup(buf);
         scenario_free(sc);
     }
+    if (rc)
+        report_mistakes(&seen);
+    diag_fini(&seen);
     /* The id: the scenario's name and every resolved parameter (so an edit of the file or a
      * different --set is another sweep; outputs.* only say where results go), the grid's
      * points and the seeds. */
@@ -644,6 +685,8 @@ int cmd_sweep(int argc, char **argv)
         fprintf(stderr, "mpstack: %s: cannot read the sweep's stored runs\n", cfg->outputs.db);
         rc = 1;
     }
+    if (ndone) /* sorted, so that each of up to 100,000 runs is looked up in log time */
+        qsort(done, ndone, sizeof(*done), cmp_str);
     struct sweep_run *todo = xcalloc(ncombo * nseeds + 1, sizeof(*todo));
     size_t ntodo = 0, total = ncombo * nseeds;
     for (size_t c = 0; !rc && c < ncombo; c++)
@@ -651,9 +694,8 @@ int cmd_sweep(int argc, char **argv)
             char key[2100];
             snprintf(key, sizeof(key), "seed=%llu%s", (unsigned long long)(seed0 + k),
                      point_text[c]);
-            bool have = false;
-            for (size_t d = 0; d < ndone && !have; d++)
-                have = strcmp(done[d], key) == 0;
+            const char *kp = key;
+            bool have = ndone && bsearch(&kp, done, ndone, sizeof(*done), cmp_str) != NULL;
             if (!have)
                 todo[ntodo++] = (struct sweep_run){c, seed0 + k};
         }

@@ -529,9 +529,9 @@ static void take_sweep(struct loader *L, struct ynode *root)
         for (size_t a = 0; a < sc->nsweep && len < sizeof(n) - 32; a++)
             len += (size_t)snprintf(n + len, sizeof(n) - len, "%s%zu", a ? " x " : "",
                                     sc->sweep[a].n);
-        diag_add(L->d, &smark, "sweep: %s points x %llu seeds is more than %d runs; split the "
-                 "grid into several sweeps", n, (unsigned long long)sc->sweep_seeds,
-                 SWEEP_MAX_RUNS);
+        diag_add(L->d, &smark, "sweep: %s points x %llu seed%s is more than %d runs; split "
+                 "the grid into several sweeps", n, (unsigned long long)sc->sweep_seeds,
+                 sc->sweep_seeds == 1 ? "" : "s", SWEEP_MAX_RUNS);
     }
     ytree_free(b);
 }

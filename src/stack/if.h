@@ -75,6 +75,9 @@ struct ifsq_stage {
  * and a TCP header, 40 + 20 (IPv4 alone: sizeof(struct tcpiphdr), 40). Staging stops once the
  * staged bytes reach the MTU less this, about one full TCP segment (ifq_dispatch). */
 #define IFQ_STAGE_PROTOHDR 60
+/* The smallest MTU a scenario may give (nics.<n>.mtu) must leave staging a positive limit. */
+#define IF_MTU_MIN 68
+_Static_assert(IF_MTU_MIN > IFQ_STAGE_PROTOHDR, "staging needs MTU > max_protohdr");
 _Static_assert(sizeof(struct ifsq_stage) == 64, "a staging entry is one cache line");
 
 struct ifaltq_subque {

@@ -15,6 +15,7 @@
 #include "apps/queue.h"
 #include "hwmodel/nic.h"
 #include "hwmodel/nic_refdrv.h"
+#include "stack/if.h"
 #include "scenario/scenario.h"
 #include "scenario/units.h"
 #include "sim/evq.h"
@@ -130,8 +131,9 @@ static const struct param_def kernel_params[] = {
     {.key = "ifq_stage", .type = PT_UINT, .offset = KF(ifq_stage), .def = "4", .min = 1,
      .max = 4096, .unit = "packets",
      .doc = "net.link.stage_cntmax: packets a netisr queues on a send queue before it starts "
-            "transmission itself, or fewer once they reach 1,440 bytes (the MTU, 1500, less an "
-            "IPv6 + TCP header; ifq staging; the rollup starts the rest); 1: at once"},
+            "transmission itself, or fewer once they reach the outgoing interface's MTU less an "
+            "IPv6 + TCP header (60 bytes: 1,440 at the default MTU of 1500; ifq staging; the "
+            "rollup starts the rest); 1: at once"},
     {.key = "ifq_maxlen", .type = PT_UINT, .offset = KF(ifq_maxlen), .def = "1024", .min = 1,
      .max = 1e6, .unit = "packets", .doc = "packets per interface send queue"},
     {.key = "extra_routes", .type = PT_UINT, .offset = KF(extra_routes), .def = "0",
@@ -205,7 +207,7 @@ static const struct param_def nic_params[] = {
     {.key = "poll_burst", .type = PT_UINT, .offset = NICF(poll_burst), .def = "250", .min = 1,
      .max = 5000, .unit = "descriptors",
      .doc = "descriptors per ring per poll (DragonFly IOPOLL_BURST_MAX)"},
-    {.key = "mtu", .type = PT_UINT, .offset = NICF(mtu), .def = "1500", .min = 68,
+    {.key = "mtu", .type = PT_UINT, .offset = NICF(mtu), .def = "1500", .min = IF_MTU_MIN,
      .max = 1500, .unit = "bytes",
      .doc = "the interface's IPv4 MTU (stack hosts): received frames longer than it plus the "
             "Ethernet header are dropped (drop.oversize), forwarded packets longer than the "

@@ -119,12 +119,14 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
     expect_error(BASE + "sweep:\n  grids:\n    workloads.q.load: [0.5]\n",
                  "unknown key 'grids' in sweep")
     expect_error(BASE, "has no sweep: block")
-    # a bad value is reported once, not at each of the 3 x 2 points it takes part in
-    expect_error(BASE + "sweep:\n  grid:\n    workloads.q.load: [0.5, 7, 0.6]\n"
-                 "    workloads.q.servers: [1, 2]\n", "bad.yaml:18:29:")
-    p = run("sweep", path("bad.yaml"), "--db", path("bad.sqlite"))
-    check(p.stderr.count("workloads.q.load") == 1 and
-          "1 error in the scenario" in p.stderr, f"reported more than once:\n{p.stderr}")
+    # a bad value is reported once, not at each of the points it takes part in: in the
+    # middle of its list, and first (then it is in every other key's first point too)
+    for grid, col in (("[0.5, 7, 0.6]", 29), ("[7, 0.5, 0.6]", 24)):
+        expect_error(BASE + f"sweep:\n  grid:\n    workloads.q.load: {grid}\n"
+                     "    workloads.q.servers: [1, 2]\n", f"bad.yaml:18:{col}:")
+        p = run("sweep", path("bad.yaml"), "--db", path("bad.sqlite"))
+        check(p.stderr.count("workloads.q.load") == 1 and
+              "1 error in the scenario" in p.stderr, f"{grid}: reported more than once:\n{p.stderr}")
     # too many runs: checked by the loader, so `run` (one point, should the check go) says it
     # too, without starting 200,000 runs
     f = write("big.yaml", BASE + "sweep:\n  seeds: 50000\n  grid:\n"

@@ -411,17 +411,13 @@ static void test_send_queue_restarts_after_full_ring(void)
     struct kernel_cfg cfg = harness_default_cfg();
     cfg.ifq_stage = 1;
     cfg.ifq_maxlen = 256;
-    struct kern_machine *km = fake_kern_create(1);
-    struct kernel *k = kernel_create(km, "f", &cfg);
-    struct kern_dev *dev = fake_kern_add_dev(km, "ix0", "82599");
-    struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
-                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
-                               .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
-                               .ifq_maxlen = 256};
-    a.vec_rate[0] = 8000;
-    struct ix_softc *sc = ix_attach(k, dev, &a);
-    CHECK(sc != NULL);
-    struct ifnet *ifp = ix_ifnet(sc);
+    struct harness h;
+    harness_init(&h, &cfg);
+    struct kern_machine *km = h.km;
+    struct kernel *k = h.k;
+    struct kern_dev *dev = h.dev;
+    struct ix_softc *sc = h.sc;
+    struct ifnet *ifp = h.ifp;
     struct ifaltq_subque *sq = ifp->if_snd[0];
     enum { N = 100, SENT = H_TXDESC - 1 };
     for (int i = 0; i < N; i++)
@@ -463,11 +459,8 @@ static void test_send_queue_restarts_after_full_ring(void)
     CHECK_EQ(st.tx_packets, N);
     CHECK_EQ(st.mbufs_tx, 0);
     CHECK_EQ(st.tx_ring_full, N - SENT + 1);
-    kernel_check(k);
-
-    ix_detach(sc);
-    kernel_destroy(k);
-    fake_kern_destroy(km);
+    harness_check(&h);
+    harness_fini(&h);
 }
 
 /* A netisr message that queues 720 + 719 bytes on CPU 1, and notes what was sent then. */
