@@ -362,23 +362,34 @@ static void variant_add_set(struct variant *v, const char *key, const char *valu
 static bool valid_instance_name(const char *s);
 
 /* Take the `compare:` block out of the merged tree into sc->variants / compare_metrics. */
+/* Take the top-level block `name` out of the merged tree (so the schema does not see it):
+ * NULL if there is none, or if it is not a section (reported: `what` says what it holds).
+ * *mark is the block's key. */
+static struct ynode *take_block(struct loader *L, struct ynode *root, const char *name,
+                                const char *what, struct ymark *mark)
+{
+    long idx = ytree_find(root, name);
+    if (idx < 0)
+        return NULL;
+    *mark = root->key_marks[idx];
+    struct ynode *b = ytree_take(root, name);
+    if (b->kind != Y_MAP) {
+        diag_add(L->d, mark, "%s: expected a section with %s, got %s", name, what,
+                 ytree_kind_name(b->kind));
+        ytree_free(b);
+        return NULL;
+    }
+    return b;
+}
+
 static void take_compare(struct loader *L, struct ynode *root)
 {
-    const struct ymark *at = NULL;
-    long idx = ytree_find(root, "compare");
-    if (idx < 0)
-        return;
-    at = &root->key_marks[idx];
-    struct ymark cmark = *at;
-    struct ynode *c = ytree_take(root, "compare");
-    struct scenario *sc = L->sc;
+    struct ymark cmark;
     size_t before = diag_count(L->d);
-    if (c->kind != Y_MAP) {
-        diag_add(L->d, &cmark, "compare: expected a section with metrics: and variants:, got %s",
-                 ytree_kind_name(c->kind));
-        ytree_free(c);
+    struct ynode *c = take_block(L, root, "compare", "metrics: and variants:", &cmark);
+    if (!c)
         return;
-    }
+    struct scenario *sc = L->sc;
     for (size_t i = 0; i < c->n; i++) {
         const char *k = c->keys[i];
         struct ynode *it = c->items[i];
@@ -450,19 +461,12 @@ static void take_compare(struct loader *L, struct ynode *root)
 /* Take the `sweep:` block out of the merged tree into sc->sweep / sweep_seeds. */
 static void take_sweep(struct loader *L, struct ynode *root)
 {
-    long idx = ytree_find(root, "sweep");
-    if (idx < 0)
-        return;
-    struct ymark smark = root->key_marks[idx];
-    struct ynode *b = ytree_take(root, "sweep");
-    struct scenario *sc = L->sc;
+    struct ymark smark;
     size_t before = diag_count(L->d);
-    if (b->kind != Y_MAP) {
-        diag_add(L->d, &smark, "sweep: expected a section with seeds: and grid:, got %s",
-                 ytree_kind_name(b->kind));
-        ytree_free(b);
+    struct ynode *b = take_block(L, root, "sweep", "seeds: and grid:", &smark);
+    if (!b)
         return;
-    }
+    struct scenario *sc = L->sc;
     sc->sweep_seeds = 1;
     for (size_t i = 0; i < b->n; i++) {
         struct ynode *it = b->items[i];

@@ -78,6 +78,8 @@ def expect_error(text, message, args=()):
 
 @test
 def mistakes_are_reported_at_their_line_before_anything_runs():
+    expect_error(BASE + "compare: [a, b]\n",
+                 "bad.yaml:16:1: compare: expected a section with metrics: and variants:, got")
     expect_error(BASE + "compare:\n  metric: [q.util]\n  variants:\n    a:\n",
                  "bad.yaml:17:3: unknown key 'metric' in compare; valid keys: metrics, variants")
     expect_error(BASE + "compare:\n  metrics: [q.util]\n  variants:\n    a:\n"

@@ -119,6 +119,8 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
     expect_error(BASE + "sweep:\n  grids:\n    workloads.q.load: [0.5]\n",
                  "unknown key 'grids' in sweep")
     expect_error(BASE, "has no sweep: block")
+    expect_error(BASE + "sweep: 3\n",
+                 "bad.yaml:16:1: sweep: expected a section with seeds: and grid:, got")
     # a bad value is reported once, not at each of the points it takes part in: in the
     # middle of its list, and first (then it is in every other key's first point too)
     for grid, col in (("[0.5, 7, 0.6]", 29), ("[7, 0.5, 0.6]", 24)):
