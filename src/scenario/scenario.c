@@ -280,15 +280,48 @@ static struct ynode *load_file(struct loader *L, const char *path, const struct 
 
 /* ---- --set ---- */
 
+/* Where an override comes from: each may set a little less. */
+enum set_src {
+    SET_CLI,     /* --set */
+    SET_VARIANT, /* a compare: variant */
+    SET_GRID,    /* a sweep: grid value */
+    SET_LOADER,  /* the loader itself (the variant's name) */
+};
+
+/* Whether `key` (dotted) is `name` or lies under it. */
+static bool key_under(const char *key, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(key, name, n) == 0 && (key[n] == '\0' || key[n] == '.');
+}
+
+/* NULL if an override from src may set key, else why not. */
+static const char *set_refused(const char *key, enum set_src src)
+{
+    if (src == SET_LOADER)
+        return NULL;
+    if (key_under(key, "include") || key_under(key, "compare") || key_under(key, "sweep"))
+        return "cannot be overridden; list presets in the scenario's include:, variants under "
+               "compare: and the grid under sweep:";
+    if (strcmp(key, "variant") == 0)
+        return "set by mpstack compare, for each of the scenario's compare: variants";
+    if (src != SET_CLI && key_under(key, "outputs"))
+        return "results go to one place for every run of a compare or sweep (set outputs.* in "
+               "the scenario or with --set, --db)";
+    if (src == SET_GRID && strcmp(key, "sim.seed") == 0)
+        return "cannot be a grid key: sweep.seeds gives each point its seeds";
+    return NULL;
+}
+
 /* Set root's dotted `key` to the scalar `value` (an override): sections on the way are
  * made as needed. `what` names the source in messages ("--set", "compare variant x"). */
 static void set_path(struct loader *L, struct ynode *root, const char *key_in, const char *value,
-                     const struct ymark *km, const struct ymark *vm, const char *what)
+                     const struct ymark *km, const struct ymark *vm, const char *what,
+                     enum set_src src)
 {
-    if (strcmp(key_in, "include") == 0 || strcmp(key_in, "compare") == 0 ||
-        strcmp(key_in, "sweep") == 0) {
-        diag_add(L->d, km, "%s: %s: cannot be overridden; list presets in the scenario's "
-                           "include: and variants under compare:", what, key_in);
+    const char *why = set_refused(key_in, src);
+    if (why) {
+        diag_add(L->d, km, "%s: %s: %s", what, key_in, why);
         return;
     }
     size_t kl = strlen(key_in);
@@ -337,7 +370,7 @@ static void apply_sets(struct loader *L, struct ynode *root)
         char *key = xstrdup(s);
         key[eq - s] = 0;
         struct ymark vm = {file, (int)i + 1, (int)(eq - s) + 2};
-        set_path(L, root, key, eq + 1, &km, &vm, "--set");
+        set_path(L, root, key, eq + 1, &km, &vm, "--set", SET_CLI);
         free(key);
     }
 }
@@ -560,9 +593,8 @@ static void apply_sweep_point(struct loader *L, struct ynode *root)
                      ax->key, ax->n, j);
             continue;
         }
-        char what[160];
-        snprintf(what, sizeof(what), "sweep.grid.%s", ax->key);
-        set_path(L, root, ax->key, ax->values[j], &ax->mark, &ax->marks[j], what);
+        set_path(L, root, ax->key, ax->values[j], &ax->mark, &ax->marks[j], "sweep.grid",
+                 SET_GRID);
     }
 }
 
@@ -587,8 +619,9 @@ static void apply_variant(struct loader *L, struct ynode *root)
     char what[160];
     snprintf(what, sizeof(what), "compare.variants.%s", v->name);
     for (size_t i = 0; i < v->nsets; i++)
-        set_path(L, root, v->keys[i], v->values[i], &v->key_marks[i], &v->value_marks[i], what);
-    set_path(L, root, "variant", v->name, &v->mark, &v->mark, what);
+        set_path(L, root, v->keys[i], v->values[i], &v->key_marks[i], &v->value_marks[i], what,
+                 SET_VARIANT);
+    set_path(L, root, "variant", v->name, &v->mark, &v->mark, what, SET_LOADER);
 }
 
 /* ---- binding ---- */

@@ -92,6 +92,17 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
                  "'a b' is not a valid name")
     expect_error(BASE + "compare:\n  metrics: [q.util]\n  variants:\n    a:\n"
                  "      include: x\n", "include: cannot be overridden")
+    # keys a variant may not set: where results go, the variant's own name, other blocks
+    for key, why in (("outputs.db: x.sqlite", "outputs.db: results go to one place"),
+                     ("variant: b", "variant: set by mpstack compare"),
+                     ("sweep.seeds: 2", "sweep.seeds: cannot be overridden")):
+        expect_error(BASE + "compare:\n  metrics: [q.util]\n  variants:\n    a:\n"
+                     f"      {key}\n", f"bad.yaml:20:7: compare.variants.a: {why}")
+    for s, why in (("sweep.seeds=5", "sweep.seeds: cannot be overridden"),
+                   ("compare.metrics=x", "compare.metrics: cannot be overridden"),
+                   ("variant=light", "variant: set by mpstack compare")):
+        p = run("run", GOOD, "--set", s, "--set", "outputs.store=false")
+        check(p.returncode == 2 and f"--set: {why}" in p.stderr, f"--set {s}: {p.stderr}")
     expect_error(BASE, "has no compare: block", ())
 
 

@@ -119,6 +119,9 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
     expect_error(BASE + "sweep:\n  grids:\n    workloads.q.load: [0.5]\n",
                  "unknown key 'grids' in sweep")
     expect_error(BASE, "has no sweep: block")
+    for key, why in (("sim.seed: [1, 2]", "sim.seed: cannot be a grid key"),
+                     ("outputs.store: [true, false]", "outputs.store: results go to one place")):
+        expect_error(BASE + f"sweep:\n  grid:\n    {key}\n", f"bad.yaml:18:5: sweep.grid: {why}")
     expect_error(BASE + "sweep: 3\n",
                  "bad.yaml:16:1: sweep: expected a section with seeds: and grid:, got")
     # a bad value is reported once, not at each of the points it takes part in: in the
