@@ -100,7 +100,7 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1 || optind < argc) {
+    while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1 || optind < argc) {
         if (c == -1) { /* a positional argument: allow options after it */
             if (o->file) {
                 fprintf(stderr, "mpstack %s: one scenario file expected, got '%s' and '%s'\n",
@@ -114,6 +114,11 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
                         c == 'W';
         bool misplaced = (c == 'J' && strcmp(cmd, "sweep") != 0) ||
                          (c == 'P' && strcmp(cmd, "run") != 0);
+        if (c == ':') {
+            fprintf(stderr, "mpstack %s: %s needs a value (see mpstack %s --help)\n", cmd,
+                    argv[optind - 1], cmd);
+            return EXIT_USAGE;
+        }
         if (c == '?' || (run_only && !is_run) || misplaced) {
             fprintf(stderr, "mpstack %s: unknown option '%s' (see mpstack %s --help)\n", cmd,
                     argv[optind - 1], cmd);
@@ -700,9 +705,8 @@ int cmd_sweep(int argc, char **argv)
                 todo[ntodo++] = (struct sweep_run){c, seed0 + k};
         }
     results_close(db);
-    unsigned jobs = o.jobs ? o.jobs : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-    if (jobs < 1)
-        jobs = 1;
+    long online = sysconf(_SC_NPROCESSORS_ONLN); /* -1 if unknown */
+    unsigned jobs = o.jobs ? o.jobs : online < 1 ? 1 : online > 1024 ? 1024 : (unsigned)online;
     size_t started = 0, finished = 0, failed = 0, running = 0;
     pid_t *pids = xcalloc(jobs, sizeof(pid_t));
     double t0 = wall_now();

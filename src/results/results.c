@@ -133,7 +133,7 @@ static int set_wal(sqlite3 *db, char *err, size_t n)
 static int make_parent_dirs(const char *path, char *err, size_t n)
 {
     char *copy = xstrdup(path);
-    for (char *p = copy + 1; *p; p++) {
+    for (char *p = copy + (*copy != 0); *p; p++) {
         if (*p != '/')
             continue;
         *p = 0;
@@ -411,7 +411,8 @@ int results_sweep_points(struct results_db *r, const char *sweep_id, const char 
     }
     bind_text(runs, 1, sweep_id);
     size_t cap = 0;
-    while (sqlite3_step(runs) == SQLITE_ROW) {
+    int rc = 0, st;
+    while ((st = sqlite3_step(runs)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(runs, 0);
         char buf[2048];
         size_t len = (size_t)snprintf(buf, sizeof(buf), "seed=%llu",
@@ -419,8 +420,10 @@ int results_sweep_points(struct results_db *r, const char *sweep_id, const char 
         for (size_t k = 0; k < nkeys; k++) {
             sqlite3_bind_int64(par, 1, id);
             bind_text(par, 2, keys[k]);
-            const char *v = sqlite3_step(par) == SQLITE_ROW
-                                ? (const char *)sqlite3_column_text(par, 0) : "";
+            int ps = sqlite3_step(par);
+            if (ps != SQLITE_ROW && ps != SQLITE_DONE)
+                rc = -1;
+            const char *v = ps == SQLITE_ROW ? (const char *)sqlite3_column_text(par, 0) : "";
             if (len < sizeof(buf))
                 len += (size_t)snprintf(buf + len, sizeof(buf) - len, "\x1f%s=%s", keys[k],
                                         v ? v : "");
@@ -429,7 +432,9 @@ int results_sweep_points(struct results_db *r, const char *sweep_id, const char 
         xgrow((void **)out, &cap, *nout + 1, sizeof(**out));
         (*out)[(*nout)++] = xstrdup(buf);
     }
+    if (st != SQLITE_DONE) /* a read that stopped part-way: the caller must not resume on it */
+        rc = -1;
     sqlite3_finalize(runs);
     sqlite3_finalize(par);
-    return 0;
+    return rc;
 }

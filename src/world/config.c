@@ -632,6 +632,9 @@ static void check_writable(const struct scenario *sc, struct diag *d, const char
 static void check_outputs(const struct scenario *sc, struct diag *d)
 {
     const struct config *c = sc->cfg;
+    if (c->outputs.store && !c->outputs.db[0])
+        diag_add(d, scenario_mark(sc, "outputs.db"), "outputs.db: empty; give the results "
+                 "database's path, or outputs.store: false to store nothing");
     if (c->outputs.pcap[0])
         check_writable(sc, d, "outputs.pcap", c->outputs.pcap);
     if (c->outputs.trace[0])

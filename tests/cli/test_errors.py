@@ -185,6 +185,12 @@ def bad_command_line():
     check(p.returncode == 2 and "no scenario file" in p.stderr, p.stderr)
     p = run("frob")
     check(p.returncode == 2 and "unknown command" in p.stderr, p.stderr)
+    for opt in ("--seed", "--db", "--set"):
+        p = run("run", write("ok.yaml", GOOD), opt)
+        check(p.returncode == 2 and f"mpstack run: {opt} needs a value" in p.stderr,
+              f"{opt} without a value: {p.stderr}")
+    p = run("run", write("ok.yaml", GOOD), "--db", "")
+    check(p.returncode == 2 and "outputs.db: empty" in p.stderr, f"--db '': {p.stderr}")
 
 
 @test
