@@ -6,7 +6,7 @@ import os
 import sys
 
 from . import plots, report
-from .db import Db
+from .db import Db, NotFound
 
 KINDS = {
     "compare": "a metric across runs or variants, mean over seeds with 95% intervals (--metric)",
@@ -90,7 +90,7 @@ def main(argv=None):
         else:
             fn = getattr(plots, a.kind)
             data = fn(db, ids[-1], a.out, a.host)
-    except LookupError as e:
+    except NotFound as e:
         print(f"analysis {a.kind}: {e.args[0]}", file=sys.stderr)
         return 2
     finally:

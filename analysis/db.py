@@ -1,6 +1,7 @@
 """Reading the results database (schema: docs/results.md). Read-only; every query names its
 columns, so a newer schema that only adds tables and columns still works."""
 import math
+import pathlib
 import sqlite3
 
 # Two-sided 95% Student t quantiles for n - 1 degrees of freedom (n = 2..30); above, 1.96.
@@ -9,10 +10,17 @@ _T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2
         2.064, 2.060, 2.056, 2.052, 2.048, 2.045]
 
 
+class NotFound(Exception):
+    """What was asked for is not in the database (a run, a metric, a histogram). Only this is
+    reported as "missing": any other exception is a bug and is left to surface."""
+
+
 class Db:
     def __init__(self, path):
         self.path = path
-        self.con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        # as a URI, so that ?, # and % in the path are escaped, not read as URI syntax
+        self.con = sqlite3.connect(pathlib.Path(path).absolute().as_uri() + "?mode=ro",
+                                   uri=True)
 
     def close(self):
         self.con.close()
@@ -27,30 +35,30 @@ class Db:
             ids = [r for (r,) in self.rows("SELECT id FROM runs WHERE sweep_id = ? ORDER BY id",
                                            (sweep,))]
             if not ids:
-                raise LookupError(f"{self.path}: no runs of sweep {sweep}")
+                raise NotFound(f"{self.path}: no runs of sweep {sweep}")
             return ids
         if runs:
             have = {r for (r,) in self.rows("SELECT id FROM runs")}
             missing = [r for r in runs if r not in have]
             if missing:
-                raise LookupError(f"{self.path}: no run {', '.join(map(str, missing))}")
+                raise NotFound(f"{self.path}: no run {', '.join(map(str, missing))}")
             return sorted(runs)
         if scenario:
             ids = [r for (r,) in self.rows("SELECT id FROM runs WHERE name = ? ORDER BY id",
                                            (scenario,))]
             if not ids:
-                raise LookupError(f"{self.path}: no runs of scenario {scenario}")
+                raise NotFound(f"{self.path}: no runs of scenario {scenario}")
             return ids
         ids = [r for (r,) in self.rows("SELECT id FROM runs ORDER BY id")]
         if not ids:
-            raise LookupError(f"{self.path}: the database holds no runs")
+            raise NotFound(f"{self.path}: the database holds no runs")
         return ids
 
     def run(self, run_id):
         r = self.rows("SELECT id, name, seed, measured_ps, description FROM runs WHERE id = ?",
                       (run_id,))
         if not r:
-            raise LookupError(f"{self.path}: no run {run_id}")
+            raise NotFound(f"{self.path}: no run {run_id}")
         i, name, seed, measured, desc = r[0]
         return {"id": i, "name": name, "seed": seed, "measured_ps": measured,
                 "description": desc}

@@ -7,7 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from .db import mean_ci  # noqa: E402
+from .db import NotFound, mean_ci  # noqa: E402
 
 # Display units for the database's base units.
 _SCALE = {"s": [(1, "s"), (1e-3, "ms"), (1e-6, "us"), (1e-9, "ns")]}
@@ -79,7 +79,7 @@ def compare(db, ids, out, metric, by=None):
         unit = m["unit"]
         groups.setdefault(_label(db, i, by), []).append((i, m["value"], m["ci95"]))
     if not groups:
-        raise LookupError(f"no run of {_ranges(ids)} has metric {metric}")
+        raise NotFound(f"no run of {_ranges(ids)} has metric {metric}")
     names = list(groups)
     stats = [mean_ci([v for _, v, _ in g], g[0][2] if len(g) == 1 else None)
              for g in groups.values()]
@@ -112,7 +112,7 @@ def sweep(db, ids, out, metric, param, by=None):
         label = _label(db, i, by, lambda r: db.run(r)["name"])
         lines.setdefault(label, {}).setdefault(p["num"], []).append((i, m["value"]))
     if not lines:
-        raise LookupError(f"no run of {_ranges(ids)} has both a numeric {param} and {metric}")
+        raise NotFound(f"no run of {_ranges(ids)} has both a numeric {param} and {metric}")
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     data = []
     allx = [x for pts in lines.values() for x in pts]
@@ -171,10 +171,10 @@ def _host(rows, host, what, run_id):
     host."""
     hosts = sorted({r[0] for r in rows})
     if not hosts:
-        raise LookupError(f"run {run_id} recorded no {what}")
+        raise NotFound(f"run {run_id} recorded no {what}")
     host = host or hosts[0]
     if host not in hosts:
-        raise LookupError(f"run {run_id} has no {what} for host {host} (hosts: "
+        raise NotFound(f"run {run_id} has no {what} for host {host} (hosts: "
                           f"{', '.join(hosts)})")
     return host, [r for r in rows if r[0] == host]
 
@@ -211,7 +211,7 @@ def lines(db, run_id, out, host=None):
                if n != "lines.transfers.total"]
     pairs = db.pairs(run_id, "lines")
     if not regions and not pairs:
-        raise LookupError(f"run {run_id} recorded no cache-line transfers")
+        raise NotFound(f"run {run_id} recorded no cache-line transfers")
     if pairs or host:
         host, pairs = _host(pairs, host, "cache-line transfers between CPUs", run_id)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4.6))
@@ -248,14 +248,14 @@ def cdf(db, ids, out, name=None, by=None):
     sink.sink.latency), one line per run, labelled by --by, variant or run id."""
     name = name or next(iter(db.hist_names(ids[0])), None)
     if not name:
-        raise LookupError(f"run {ids[0]} stored no histogram")
+        raise NotFound(f"run {ids[0]} stored no histogram")
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     data = []
     unit = ""
     rows_by_run = {i: db.hist(i, name) for i in ids}
     allx = [u for rows in rows_by_run.values() for u, _, _ in rows]
     if not allx:
-        raise LookupError(f"no run of {_ranges(ids)} has histogram {name}")
+        raise NotFound(f"no run of {_ranges(ids)} has histogram {name}")
     unit = next(r[2] for rows in rows_by_run.values() for r in rows)
     f, shown = _display(allx, unit)
     for i, rows in rows_by_run.items():

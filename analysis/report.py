@@ -7,6 +7,7 @@ import json
 import os
 
 from . import plots
+from .db import NotFound
 
 
 def _runs_by_variant(db, scenario):
@@ -24,10 +25,10 @@ def _runs_by_variant(db, scenario):
 def _value(db, runs, variant, metric):
     """The mean of `metric` over the variant's runs."""
     if variant not in runs:
-        raise LookupError(f"no run of variant {variant}")
+        raise NotFound(f"no run of variant {variant}")
     vals = [m["value"] for m in (db.metric(r, metric) for r in runs[variant]) if m]
     if not vals:
-        raise LookupError(f"no run of variant {variant} has metric {metric}")
+        raise NotFound(f"no run of variant {variant} has metric {metric}")
     return sum(vals) / len(vals)
 
 
@@ -37,7 +38,7 @@ def _side(db, runs, side):
     (va, ma), (vb, mb) = side
     b = _value(db, runs, vb, mb)
     if b == 0:
-        raise LookupError(f"{vb}'s {mb} is 0: the ratio is undefined")
+        raise NotFound(f"{vb}'s {mb} is 0: the ratio is undefined")
     return _value(db, runs, va, ma) / b
 
 
@@ -70,7 +71,7 @@ def _row(db, runs, row):
                 "published": f"{pub:g} {row.get('unit', '')}".strip(),
                 "simulated": f"{v:.3g} {row.get('unit', '')}".strip(),
                 "verdict": f"{diff}{note}", "values": [v, pub]}
-    except LookupError as e:
+    except NotFound as e:
         return {"what": row["what"], "source": row["source"], "published": "",
                 "simulated": f"missing: {e.args[0]}", "verdict": "not determined", "values": []}
 
@@ -86,7 +87,8 @@ def build(db, published_path, outdir, figdir_name="figures"):
     for les in spec["lessons"]:
         runs = _runs_by_variant(db, les["scenario"])
         entry = {"name": les["name"], "title": les["title"], "doc": les.get("doc", ""),
-                 "scenario": les["scenario"], "variants": runs, "figures": [], "rows": []}
+                 "scenario": les["scenario"], "variants": runs, "figures": [], "rows": [],
+                 "missing": []}
         if runs:
             ids = sorted(r for rs in runs.values() for r in rs)
             for fig in les.get("figures", []):
@@ -95,8 +97,8 @@ def build(db, published_path, outdir, figdir_name="figures"):
                     data = plots.compare(db, ids, os.path.join(figdir, fname), fig["metric"])
                     entry["figures"].append({"file": f"{figdir_name}/{fname}",
                                              "metric": fig["metric"], "data": data})
-                except LookupError:
-                    pass
+                except NotFound as e:
+                    entry["missing"].append(f"figure of {fig['metric']}: {e.args[0]}")
             entry["rows"] = [_row(db, runs, r) for r in les.get("rows", [])]
         lessons.append(entry)
     report = {"db": db.path, "lessons": lessons}
@@ -128,6 +130,8 @@ def _markdown(rep):
             out.append("")
         for fig in les["figures"]:
             out += [f"![{fig['metric']}]({fig['file']})", ""]
+        for m in les.get("missing", []):
+            out += [f"Missing: {m}", ""]
     return "\n".join(out) + "\n"
 
 
@@ -157,6 +161,8 @@ def _html(rep):
         for fig in les["figures"]:
             nfig += 1
             parts.append(f"<img class='figure' src='{e(fig['file'])}' alt='{e(fig['metric'])}'>")
+        for m in les.get("missing", []):
+            parts.append(f"<p>Missing: {e(m)}</p>")
     # A browser test reads the result of this: every figure decoded and laid out.
     parts.append(f"<p id='figure-check' data-expected='{nfig}'>figures not checked</p>"
                  "<script>window.addEventListener('load', function () {"
