@@ -47,8 +47,9 @@ static const char run_usage[] =
 static const char validate_usage[] =
     "usage: mpstack validate FILE [--set key=value]...\n"
     "\n"
-    "Load a scenario with its includes and overrides, check every key, and print the\n"
-    "resolved parameters. Exits 0 if it is valid, 2 (with file:line:column messages) if not.\n";
+    "Load a scenario with its includes and overrides, check every key (and every compare:\n"
+    "variant and sweep: grid value), and print the resolved parameters. Exits 0 if it is\n"
+    "valid, 2 (with file:line:column messages) if not.\n";
 
 static const char compare_usage[] =
     "usage: mpstack compare FILE [--set key=value]... [--seed N] [--db PATH] [--json] [--quiet]\n"
@@ -217,14 +218,14 @@ static struct scenario *load_point(const struct run_opts *o, const char *variant
     return sc;
 }
 
-/* Load one point of a sweep, adding to `seen` only the mistakes not seen at another point (a
- * bad value takes part in many points; each message names its place, so repeats match). */
-static struct scenario *load_sweep_point(const struct run_opts *o, const size_t *point,
-                                         size_t npoint, struct diag *seen)
+/* Load a variant or a sweep point, adding to `seen` only the mistakes not seen at another
+ * (a bad value takes part in many points; each message names its place, so repeats match). */
+static struct scenario *load_once(const struct run_opts *o, const char *variant,
+                                  const size_t *point, size_t npoint, struct diag *seen)
 {
     struct diag d;
     diag_init(&d);
-    struct scenario *sc = load_into(o, NULL, point, npoint, &d);
+    struct scenario *sc = load_into(o, variant, point, npoint, &d);
     for (size_t i = 0; i < d.n; i++) {
         bool have = false;
         for (size_t j = 0; j < seen->n && !have; j++)
@@ -234,6 +235,30 @@ static struct scenario *load_sweep_point(const struct run_opts *o, const size_t 
     }
     diag_fini(&d);
     return sc;
+}
+
+/* Check what loading the scenario alone does not: every compare: variant, and every value of
+ * every sweep: grid key (with the other keys at their first value). False if any is bad; its
+ * mistakes are in `seen`, each once. */
+static bool check_variants_and_grid(const struct run_opts *o, const struct scenario *base,
+                                    struct diag *seen)
+{
+    bool ok = true;
+    for (size_t v = 0; v < base->nvariants; v++) {
+        struct scenario *sc = load_once(o, base->variants[v].name, NULL, 0, seen);
+        ok = ok && sc;
+        scenario_free(sc);
+    }
+    size_t one[SWEEP_MAX_AXES] = {0};
+    for (size_t a = 0; a < base->nsweep; a++)
+        for (size_t j = a ? 1 : 0; j < base->sweep[a].n; j++) {
+            one[a] = j;
+            struct scenario *sc = load_once(o, NULL, one, base->nsweep, seen);
+            ok = ok && sc;
+            scenario_free(sc);
+            one[a] = 0;
+        }
+    return ok;
 }
 
 static struct scenario *load_variant(const struct run_opts *o, const char *variant)
@@ -363,6 +388,17 @@ int cmd_validate(int argc, char **argv)
     struct run_opts o = {0};
     struct scenario *sc;
     int rc = prepare(argc, argv, false, &o, &sc);
+    if (sc) { /* and what the scenario's compare: and sweep: blocks would run */
+        struct diag seen;
+        diag_init(&seen);
+        if (!check_variants_and_grid(&o, sc, &seen)) {
+            report_mistakes(&seen);
+            rc = EXIT_USAGE;
+            scenario_free(sc);
+            sc = NULL;
+        }
+        diag_fini(&seen);
+    }
     if (sc) {
         printf("%s: valid (%zu parameters)\n", o.file, sc->nparams);
         for (size_t i = 0; i < sc->nparams; i++) {
@@ -627,23 +663,15 @@ int cmd_sweep(int argc, char **argv)
      * one. A mistake is reported once, however many points it takes part in. */
     struct diag seen;
     diag_init(&seen);
-    size_t one[SWEEP_MAX_AXES] = {0};
-    for (size_t a = 0; a < naxes; a++)
-        for (size_t j = a ? 1 : 0; j < base->sweep[a].n; j++) {
-            one[a] = j;
-            struct scenario *sc = load_sweep_point(&o, one, naxes, &seen);
-            if (!sc)
-                rc = EXIT_USAGE;
-            scenario_free(sc);
-            one[a] = 0;
-        }
+    if (!check_variants_and_grid(&o, base, &seen))
+        rc = EXIT_USAGE;
     for (size_t c = 0; !rc && c < ncombo; c++) {
         size_t rest = c;
         for (size_t i = naxes; i-- > 0;) {
             idx[c * naxes + i] = rest % base->sweep[i].n;
             rest /= base->sweep[i].n;
         }
-        struct scenario *sc = load_sweep_point(&o, &idx[c * naxes], naxes, &seen);
+        struct scenario *sc = load_once(&o, NULL, &idx[c * naxes], naxes, &seen);
         if (!sc) {
             rc = EXIT_USAGE;
             break;

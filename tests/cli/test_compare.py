@@ -111,10 +111,17 @@ def run_ignores_the_block_and_validate_accepts_it():
     j = run_json("run", GOOD, "--set", "outputs.store=false")
     check(j["params"]["variant"] == "", f"plain run has variant {j['params']['variant']!r}")
     run("validate", GOOD, check=0)
+    # validate loads every variant: a mistake only a variant makes is caught there too
+    bad = write("badvar.yaml", BASE + "compare:\n  metrics: [q.util]\n  variants:\n    a:\n"
+                "    b:\n      workloads.q.load: 7\n")
+    p = run("validate", bad)
+    check(p.returncode == 2 and "badvar.yaml:21:25: workloads.q.load: 7 is out of range" in
+          p.stderr and "valid (" not in p.stdout, f"validate of a bad variant: {p.stderr}")
 
 
 @test
-def the_forwarding_lesson_has_a_valid_compare_block():
+def the_forwarding_lessons_have_valid_compare_blocks():
+    """validate loads each variant, so every lesson's variants are checked here."""
     for name in ("forwarding", "forwarding-handoff", "forwarding-threads", "forwarding-scaling",
                  "forwarding-livelock"):
         run("validate", scenario(f"lessons/{name}.yaml"), check=0)
