@@ -506,10 +506,15 @@ static void drain(struct world *w)
     }
 }
 
-static void check_invariants(struct world *w)
+/* At the end of a run. `quiet`: the stacks were drained. An interrupted run stops between
+ * two events, where a simulated thread may be half-way through a handler (a message taken
+ * from its port and not yet handled, a packet in neither count), so the stacks' conservation
+ * checks would fail on a correct run: only the structure is checked then. */
+static void check_invariants(struct world *w, bool quiet)
 {
     check_frames(w);
-    wstack_check(w->stacks);
+    if (quiet)
+        wstack_check(w->stacks);
     for (size_t i = 0; i < w->nhosts; i++) {
         if (hw_cache(w->hosts[i].hw))
             cache_check(hw_cache(w->hosts[i].hw));
@@ -544,5 +549,5 @@ void world_report(struct world *w, const struct scenario *sc, struct run_record 
         w->apps[i].ops->report(w->apps[i].state, rec, t);
     if (wstack_any(w->stacks) && !rec->interrupted)
         drain(w);
-    check_invariants(w);
+    check_invariants(w, !rec->interrupted);
 }

@@ -91,17 +91,20 @@ def table_and_quiet():
     check(db_rows(db, "SELECT count(*) FROM runs") == [(2,)], "quiet run not stored")
 
 
-def run_on_pty(args, stop_after=None):
-    """Run mpstack with stderr on a pseudo-terminal; return (status, what stderr showed)."""
+def run_on_pty(args, stop_after=None, stop_when=None):
+    """Run mpstack with stderr on a pseudo-terminal; return (status, what stderr showed).
+    SIGINT after stop_after seconds, or once stderr shows the text stop_when."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([MPSTACK, *args], stdout=subprocess.PIPE, stderr=slave,
                             stdin=subprocess.DEVNULL, cwd=path())
     os.close(slave)
     out, t0 = b"", time.time()
     while True:
-        if stop_after and time.time() - t0 > stop_after and proc.poll() is None:
+        due = (stop_after and time.time() - t0 > stop_after) or (stop_when and stop_when in
+                                                                  out.decode(errors="replace"))
+        if due and proc.poll() is None:
             proc.send_signal(signal.SIGINT)
-            stop_after = None
+            stop_after = stop_when = None
         r, _, _ = select.select([master], [], [], 0.1)
         if r:
             try:
@@ -140,6 +143,18 @@ def ctrl_c_stores_nothing():
     check("interrupted" in shown and "nothing stored" in shown, shown[-300:])
     check(db_rows(db, "SELECT count(*) FROM runs") == [(0,)], "interrupted run stored rows")
     check(db_rows(db, "PRAGMA integrity_check") == [("ok",)], "database damaged")
+
+
+@test
+def ctrl_c_in_the_middle_of_a_stack_run_stores_nothing():
+    """Stopped between two events, a netisr may be half-way through a message: the run must
+    still end cleanly (it aborted on the drained-stack invariants)."""
+    db = path("s.sqlite")
+    status, shown = run_on_pty(["run", scenario("lessons/forwarding.yaml"), "--db", db, "--set",
+                                "sim.duration=10s"], stop_when="events/s")
+    check(status == 130, f"exit status after SIGINT: {status}: {shown[-300:]}")
+    check("interrupted" in shown and "nothing stored" in shown, shown[-300:])
+    check(db_rows(db, "SELECT count(*) FROM runs") == [(0,)], "interrupted run stored rows")
 
 
 finish()
