@@ -72,7 +72,8 @@ def an_edited_file_is_another_sweep():
     run("sweep", f, "--db", path("e.sqlite"), check=0)
     f = write("edit.yaml", text.replace("mean_service: 10us", "mean_service: 20us"))
     p = run("sweep", f, "--db", path("e.sqlite"), check=0)
-    check("0 already stored" in p.stderr, f"an edited scenario resumed the old sweep: {p.stderr}")
+    check("12 runs, 0 already stored, 12 to run" in p.stderr,
+          f"an edited scenario resumed the old sweep: {p.stderr}")
 
 
 @test

@@ -90,13 +90,15 @@ def three_threads_handle_forwarded_udp_in_the_udp_thread():
         with open(out) as f:
             d = json.load(f)
         ev = d["traceEvents"] if isinstance(d, dict) else d
-        names[t] = {e["args"]["name"].split(" ")[0] for e in ev
-                    if e.get("ph") == "M" and e.get("name") == "thread_name"}
-    check(any(n.startswith("netisr") for n in names["one"]) and
-          not any(n.startswith("udp_thread") for n in names["one"]), f"one: {sorted(names['one'])}")
-    check(any(n.startswith("udp_thread") for n in names["three"]) and
-          not any(n.startswith("netisr") for n in names["three"]),
-          f"three: {sorted(names['three'])}")
+        thread = {(e["pid"], e["tid"]): e["args"]["name"].split(" ")[0] for e in ev
+                  if e.get("ph") == "M" and e.get("name") == "thread_name"}
+        # the threads the ether_input slices ran in
+        names[t] = {thread.get((e["pid"], e["tid"]), "?") for e in ev
+                    if e.get("ph") in ("B", "X") and e.get("name") == "ether_input"}
+    check(names["one"] and all(n.startswith("netisr") for n in names["one"]),
+          f"one: ether_input ran in {sorted(names['one'])}")
+    check(names["three"] and all(n.startswith("udp_thread") for n in names["three"]),
+          f"three: ether_input ran in {sorted(names['three'])}")
 
 
 @test
@@ -148,7 +150,8 @@ def temporal_decoupling_agrees_with_exact_time_where_the_docs_say():
     exact, loose = fwd(short=steady), fwd("sim.quantum=1us", short=steady)
     check(abs(loose["fwd.mpps"] - exact["fwd.mpps"]) < 0.02 * exact["fwd.mpps"],
           f"fwd.mpps {exact['fwd.mpps']} exact vs {loose['fwd.mpps']} with a 1 us quantum")
-    check(loose["drop.total"] == exact["drop.total"], "drops differ under decoupling")
+    check(loose["drop.total"] == 0 and exact["drop.total"] == 0,
+          f"drops below saturation: {exact['drop.total']} exact, {loose['drop.total']} at 1 us")
     lat = "sink.sink.latency.mean"
     check(abs(loose[lat] - exact[lat]) < 0.02 * exact[lat],
           f"mean latency {exact[lat]} exact vs {loose[lat]} with a 1 us quantum")

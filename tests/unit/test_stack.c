@@ -184,12 +184,14 @@ static void test_routing(void)
     uint8_t f[60];
     size_t n = harness_frame(f, DST_NOROUTE, 64);
     expect(&h, f, n, H_CSUM_OK, true, DROP_no_route, "no route");
+    CHECK_EQ(kernel_icmp_errors(h.k), 1); /* ICMP unreachable, counted */
     n = harness_frame(f, DST_NOARP, 64);
     expect(&h, f, n, H_CSUM_OK, true, DROP_no_arp, "next hop without ARP entry");
     n = harness_frame(f, DST_LOCAL, 64);
     expect(&h, f, n, H_CSUM_OK, true, DROP_ip_local, "for this host");
     n = harness_frame(f, 0xffffffffu, 64);
     expect(&h, f, n, H_CSUM_OK, true, DROP_ip_local, "limited broadcast");
+    CHECK_EQ(kernel_icmp_errors(h.k), 1); /* none of these sends an ICMP error */
     harness_fini(&h);
     cfg.forwarding = false;
     harness_init(&h, &cfg);
