@@ -386,11 +386,7 @@ void hw_ipi_send(struct hw_host *h, unsigned to)
     sim_sync(h->sim); /* the send is an interaction: it happens in global time */
     h->ipi_counts[(size_t)from * h->ncpus + to]++;
     if (sim_get_trace(h->sim) && !h->intr[to].ipi_pending) {
-        /* flow ids: IPIs numbered per host, a hash of the host's name in the high bits */
-        uint64_t id = 0xcbf29ce484222325u;
-        for (const char *c = hw_host_name(h); *c; c++)
-            id = (id ^ (uint8_t)*c) * 0x100000001b3u;
-        id = ((id & 0xfffffu) << 32) | (++h->ipi_sent & 0xffffffffu); /* < 2^53: JSON-safe */
+        uint64_t id = sim_trace_flow_id(hw_host_name(h), ++h->ipi_sent); /* IPIs per host */
         h->intr[to].ipi_flow = id;
         sim_trace_flow(h->sim, true, id, "IPI");
     }

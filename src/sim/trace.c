@@ -200,6 +200,14 @@ void sim_trace_instant(struct sim *sim, const char *name)
         thread_event(sim->trace, sim->cur, now, "i", ",\"s\":\"t\"", name);
 }
 
+uint64_t sim_trace_flow_id(const char *host, uint64_t seq)
+{
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a */
+    for (const char *c = host; *c; c++)
+        h = (h ^ (uint8_t)*c) * 0x100000001b3u;
+    return ((h & 0xfffffu) << 32) | (seq & 0xffffffffu);
+}
+
 void sim_trace_flow(struct sim *sim, bool start, uint64_t id, const char *name)
 {
     sim_time_t now = sim_local_now(sim);

@@ -43,6 +43,9 @@ void sim_trace_instant(struct sim *sim, const char *name);
 /* A flow arrow: its start in the current thread now, its end where it is handled. `name`
  * is also the flow's category: ids must be unique among the flows of one name. */
 void sim_trace_flow(struct sim *sim, bool start, uint64_t id, const char *name);
+/* A flow id for the seq-th flow of `host`: a hash of the host's name above the sequence, so
+ * hosts do not share ids, and below 2^53 for JSON readers. */
+uint64_t sim_trace_flow_id(const char *host, uint64_t seq);
 /* A counter track of the current thread's host (or `host` outside threads). */
 void sim_trace_counter(struct sim *sim, const char *host, const char *name, const char *series,
                        double value);

@@ -97,8 +97,9 @@ void kern_trace_begin(struct kern_machine *km, const char *name);
 void kern_trace_end(struct kern_machine *km);
 /* A point event (e.g. a drop) on the calling thread's track. (thread) */
 void kern_trace_instant(struct kern_machine *km, const char *name);
-/* An arrow: start where a message is sent, end where it is handled; id < 2^53. (thread) */
-void kern_trace_flow(struct kern_machine *km, bool start, uint64_t id, const char *name);
+/* An arrow: start where a message is sent, end where it is handled; `seq` numbers the
+ * host's flows of this name (the machine makes it unique among hosts). (thread) */
+void kern_trace_flow(struct kern_machine *km, bool start, uint64_t seq, const char *name);
 /* A counter track of the host: series `series` of `name` is now `value`. (thread) */
 void kern_trace_counter(struct kern_machine *km, const char *name, const char *series,
                         double value);

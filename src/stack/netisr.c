@@ -83,16 +83,6 @@ static const char *handler_name(const struct netisr *ni, netisr_fn fn)
     return "netmsg";
 }
 
-/* Flow ids of messages: a hash of the host's name above the send sequence (so hosts do not
- * share ids), below 2^53 for JSON readers. */
-static uint64_t msg_flow(const struct netisr *ni, const struct netmsg *nm)
-{
-    uint64_t h = 0xcbf29ce484222325u;
-    for (const char *c = ni->k->k_name; *c; c++)
-        h = (h ^ (uint8_t)*c) * 0x100000001b3u;
-    return ((h & 0xfffffu) << 32) | nm->nm_seq;
-}
-
 static struct ipiq *ipiq_of(struct netisr *ni, unsigned src, unsigned dst)
 {
     return ni->q[src * ni->k->k_ncpus + dst];
@@ -346,7 +336,7 @@ void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum neti
     nm->nm_flags = NMF_QUEUED | (nm->nm_flags & NMF_CONTROL) | th << 8;
     nm->nm_seq = ni->seq++;
     if (kern_tracing(km))
-        kern_trace_flow(km, true, msg_flow(ni, nm), "netmsg");
+        kern_trace_flow(km, true, nm->nm_seq, "netmsg");
     ni->st.sent++;
     struct nport *p = ni->cpu[cpu]->port[th];
     bool local = cpu == kern_curcpu(km);
@@ -412,7 +402,7 @@ static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
         ni->st.handled++;
         bool tr = kern_tracing(km);
         if (tr) {
-            kern_trace_flow(km, false, msg_flow(ni, nm), "netmsg");
+            kern_trace_flow(km, false, nm->nm_seq, "netmsg");
             kern_trace_begin(km, handler_name(ni, nm->nm_dispatch));
         }
         nm->nm_dispatch(nm);

@@ -143,9 +143,9 @@ void kern_trace_instant(struct kern_machine *km, const char *name)
 {
     sim_trace_instant(km->sim, name);
 }
-void kern_trace_flow(struct kern_machine *km, bool start, uint64_t id, const char *name)
+void kern_trace_flow(struct kern_machine *km, bool start, uint64_t seq, const char *name)
 {
-    sim_trace_flow(km->sim, start, id, name);
+    sim_trace_flow(km->sim, start, sim_trace_flow_id(hw_host_name(km->h), seq), name);
 }
 void kern_trace_counter(struct kern_machine *km, const char *name, const char *series,
                         double value)

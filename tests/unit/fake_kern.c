@@ -279,9 +279,9 @@ bool kern_tracing(const struct kern_machine *km)
 void kern_trace_begin(struct kern_machine *km, const char *name) { (void)km, (void)name; }
 void kern_trace_end(struct kern_machine *km) { (void)km; }
 void kern_trace_instant(struct kern_machine *km, const char *name) { (void)km, (void)name; }
-void kern_trace_flow(struct kern_machine *km, bool start, uint64_t id, const char *name)
+void kern_trace_flow(struct kern_machine *km, bool start, uint64_t seq, const char *name)
 {
-    (void)km, (void)start, (void)id, (void)name;
+    (void)km, (void)start, (void)seq, (void)name;
 }
 void kern_trace_counter(struct kern_machine *km, const char *name, const char *series,
                         double value)
