@@ -1,5 +1,5 @@
-"""The lesson report: for every lesson in scenarios/lessons/published.json, the newest run of
-each variant of its compare: block (from the results database), figures drawn from them, and
+"""The lesson report: for every lesson in scenarios/lessons/published.json, the mean over all
+stored runs (the seeds) of each variant of its compare: block, figures drawn from them, and
 a table that sets the published figure or claim beside the simulated one. Written as
 Markdown and as HTML (which names its figures, so a browser test can check they load)."""
 import html

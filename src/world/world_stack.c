@@ -68,6 +68,14 @@ bool wstack_any(const struct world_stacks *ws) { return ws->nh > 0; }
  * conservation counts) or sitting in a queue. */
 static void conservation(struct ws_host *wh, uint64_t *in, uint64_t *out);
 
+uint64_t wstack_queued(const struct world_stacks *ws)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < ws->nh; i++)
+        n += kernel_packets_queued(ws->h[i].k);
+    return n;
+}
+
 bool wstack_idle(const struct world_stacks *ws, uint64_t *signature)
 {
     bool idle = true;

@@ -33,6 +33,8 @@ bool wstack_any(const struct world_stacks *ws);
 /* Every packet the drivers took in is forwarded or dropped: none waits in a queue or is
  * being handled. *signature changes whenever a driver takes a packet in. */
 bool wstack_idle(const struct world_stacks *ws, uint64_t *signature);
+/* Packets in netisr ports, IPI queues and send queues of every stack host now. */
+uint64_t wstack_queued(const struct world_stacks *ws);
 void wstack_destroy(struct world_stacks *ws);
 
 #endif
