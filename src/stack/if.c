@@ -148,10 +148,31 @@ const struct arp_entry *arp_lookup(struct ifnet *ifp, uint32_t addr)
 
 /* ---- send queues ---- */
 
+bool ifsq_is_empty(struct kern_machine *km, const struct ifaltq_subque *sq)
+{
+    kern_touch(km, &sq->len, sizeof(sq->len), KT_READ);
+    return sq->len == 0;
+}
+
+bool ifsq_is_oactive(struct kern_machine *km, const struct ifaltq_subque *sq)
+{
+    kern_touch(km, &sq->oactive, sizeof(sq->oactive), KT_READ);
+    return sq->oactive != 0;
+}
+
+void ifsq_set_oactive(struct kern_machine *km, struct ifaltq_subque *sq, bool on)
+{
+    kern_touch(km, &sq->oactive, sizeof(sq->oactive), KT_WRITE);
+    sq->oactive = on;
+}
+
 /* ifsq_ifstart_need_schedule: after a start, keep the interlock (and hand the start to the
- * owner) only if the ring can take more and packets wait; otherwise release it. */
+ * owner) if the ring can take more and packets wait: an unlocked look first, the lock only
+ * to release the interlock when it finds nothing to do. */
 static bool ifsq_need_schedule(struct kern_machine *km, struct ifaltq_subque *sq, bool running)
 {
+    if (running && !ifsq_is_empty(km, sq))
+        return true;
     spin_lock(km, &sq->lock);
     kern_touch(km, &sq->len, sizeof(sq->len) + sizeof(sq->maxlen) + sizeof(sq->started),
                KT_WRITE);
@@ -164,21 +185,38 @@ static bool ifsq_need_schedule(struct kern_machine *km, struct ifaltq_subque *sq
 
 /* ifsq_ifstart_schedule: the holder of the interlock hands it, with the start, to the owner
  * CPU's netisr, by sending the subqueue's start message there (from any CPU, the owner's own
- * included). There is one message per subqueue; since only the interlock's holder sends it
- * and the handler holds the interlock until it sends again, it is never queued twice. */
-static void ifsq_ifstart_schedule(struct kernel *k, struct ifaltq_subque *sq)
+ * included). Unless forced, netisr work defers this to its rollup (the stage's SCHED flag),
+ * and goes on queuing behind the interlock it holds. There is one message per subqueue;
+ * since only the interlock's holder sends it and the handler holds the interlock until it
+ * sends again, it is never queued twice. */
+static void ifsq_ifstart_schedule(struct kernel *k, struct ifaltq_subque *sq, bool force)
 {
+    struct kern_machine *km = k->k_mach;
+    if (!force && k->k_cfg.ifq_stage > 0 && netisr_in_work(k)) {
+        struct ifsq_stage *stage = &sq->stage[kern_curcpu(km)];
+        kern_touch(km, stage, sizeof(*stage), KT_WRITE);
+        stage->cnt = stage->len = 0;
+        stage->queued = 1;
+        stage->sched = 1;
+        return;
+    }
     sq->owner_starts++;
     netisr_sendmsg(k, &sq->start_msg.nm, sq->cpu, NETISR_OTHER);
 }
 
-/* With the interlock and the ring's serializer held: transmit, then keep the interlock only
- * if the ring takes more and packets wait. Returns whether the start must go to the owner. */
+/* With the interlock and the ring's serializer held: transmit unless the ring is full, then
+ * keep the interlock only if the ring takes more and packets wait. Returns whether the start
+ * must go to the owner. */
 static bool ifsq_start_held(struct ifaltq_subque *sq)
 {
     struct ifnet *ifp = sq->ifp;
-    bool running = ifp->if_ops->if_start(ifp, sq);
-    return ifsq_need_schedule(ifp->if_kernel->k_mach, sq, running);
+    struct kern_machine *km = ifp->if_kernel->k_mach;
+    bool running = false;
+    if (!ifsq_is_oactive(km, sq)) {
+        ifp->if_ops->if_start(ifp, sq);
+        running = !ifsq_is_oactive(km, sq);
+    }
+    return ifsq_need_schedule(km, sq, running);
 }
 
 /* On the owner's netisr: the start message (ifsq_ifstart_dispatch). Takes the serializer,
@@ -191,23 +229,30 @@ static void ifsq_start_handler(struct netmsg *nm)
     bool need = ifsq_start_held(sq);
     ifp->if_ops->if_deserialize_tx(ifp, sq);
     if (need)
-        ifsq_ifstart_schedule(ifp->if_kernel, sq);
+        ifsq_ifstart_schedule(ifp->if_kernel, sq, false);
 }
 
 /* ifsq_ifstart_try: the caller holds the interlock; transmit from this CPU if the ring's
- * serializer is free, else leave it to the owner. */
-static void ifsq_ifstart_try(struct kernel *k, struct ifaltq_subque *sq)
+ * serializer is free, else hand the start to the owner at once. */
+static void ifsq_ifstart_try(struct kernel *k, struct ifaltq_subque *sq, bool force_sched)
 {
     struct ifnet *ifp = sq->ifp;
     if (!ifp->if_ops->if_tryserialize_tx(ifp, sq)) {
-        ifsq_ifstart_schedule(k, sq);
+        ifsq_ifstart_schedule(k, sq, true);
         return;
     }
     sq->direct_starts++;
     bool need = ifsq_start_held(sq);
     ifp->if_ops->if_deserialize_tx(ifp, sq);
     if (need)
-        ifsq_ifstart_schedule(k, sq);
+        ifsq_ifstart_schedule(k, sq, force_sched);
+}
+
+/* ifsq_stage_remove: the stage has nothing for the rollup to do. */
+static void stage_clear(struct ifsq_stage *stage)
+{
+    stage->cnt = stage->len = 0;
+    stage->queued = stage->sched = 0;
 }
 
 void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
@@ -249,14 +294,22 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
         start = true;
     }
     spin_unlock(km, &sq->lock);
-    stage->cnt = stage->len = 0;
-    stage->queued = 0;
     if (full) {
         IFNET_STAT_INC(ifp, oqdrops, 1);
         kernel_drop(k, m, DROP_ifq_full);
     }
+    if (!start && stage->sched) {
+        /* this CPU holds the interlock and owes the owner a start: send it once it has
+         * staged enough, else leave it to the rollup */
+        if (!avoid_start) {
+            stage_clear(stage);
+            ifsq_ifstart_schedule(k, sq, true);
+        }
+        return;
+    }
+    stage_clear(stage);
     if (start)
-        ifsq_ifstart_try(k, sq);
+        ifsq_ifstart_try(k, sq, false);
 }
 
 void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
@@ -269,7 +322,7 @@ void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
         sq->started = 1;
     spin_unlock(km, &sq->lock);
     if (start && ifsq_start_held(sq))
-        ifsq_ifstart_schedule(k, sq);
+        ifsq_ifstart_schedule(k, sq, false);
 }
 
 struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq)
@@ -290,8 +343,8 @@ struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq)
     return m;
 }
 
-/* if_start_rollup: after each netisr batch, start the subqueues this CPU staged packets on
- * without starting them. */
+/* if_start_rollup: after each netisr batch, see to the subqueues this CPU staged packets on
+ * without starting them (start them if nobody transmits), and send the starts it deferred. */
 static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
 {
     (void)arg;
@@ -304,15 +357,19 @@ static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
             if (!stage->queued)
                 continue;
             kern_touch(km, stage, sizeof(*stage), KT_WRITE);
-            stage->queued = 0;
-            stage->cnt = stage->len = 0;
+            bool sched = stage->sched;
+            stage_clear(stage);
+            if (sched) {
+                ifsq_ifstart_schedule(k, sq, true);
+                continue;
+            }
             spin_lock(km, &sq->lock);
             bool start = !sq->started;
             if (start)
                 sq->started = 1;
             spin_unlock(km, &sq->lock);
             if (start)
-                ifsq_ifstart_try(k, sq);
+                ifsq_ifstart_try(k, sq, true);
         }
     }
 }

@@ -14,11 +14,16 @@
  * and counts it in its per-CPU stage; below net.link.stage_cntmax staged packets it leaves
  * the start to its rollup. Otherwise, if nobody is transmitting from the subqueue (the
  * `started` interlock), it becomes the transmitter: it tries the TX ring's serializer and
- * runs the driver's start itself (ifsq_ifstart_try), whichever CPU it is on; only when the
- * serializer is busy, or packets remain after the start, is the start handed to the owner
- * CPU: the subqueue's start message goes to the owner's netisr port at once
- * (ifsq_ifstart_schedule). DragonFly defers a schedule made from a netisr to the end of its
- * batch (the stage's SCHED flag); this model sends it at once.
+ * runs the driver's start itself (ifsq_ifstart_try), whichever CPU it is on. When the
+ * serializer is busy, the start goes to the owner CPU at once (ifsq_ifstart_schedule: the
+ * subqueue's start message to the owner's netisr port). When packets remain after a start,
+ * the transmitter keeps the interlock and hands the start to the owner too, but a netisr
+ * defers that hand-off to the end of its batch (the stage's SCHED flag, sent by the rollup),
+ * or sends it earlier once it has staged stage_cntmax more packets of its own.
+ *
+ * The driver marks a subqueue oactive when its TX ring has no room for a packet of the
+ * largest scatter list; nobody calls the driver's start then, and the TX completion (the
+ * ring's interrupt or poll, on its CPU) clears the flag and restarts (ifsq_devstart).
  */
 #ifndef MPSTACK_STACK_IF_H
 #define MPSTACK_STACK_IF_H
@@ -54,9 +59,9 @@ struct ifaltq_subque;
 
 /* What a driver provides. */
 struct if_ops {
-    /* Start transmission on subqueue sq, with its serializer held: dequeue and post packets.
-     * Returns whether the ring can take more (false: oactive, the ring is full). */
-    bool (*if_start)(struct ifnet *ifp, struct ifaltq_subque *sq);
+    /* Start transmission on subqueue sq, with its serializer held: dequeue and post packets
+     * until the queue is empty or the ring is full (then it sets oactive). */
+    void (*if_start)(struct ifnet *ifp, struct ifaltq_subque *sq);
     /* The TX ring's serializer (ifsq_serialize_hw): try, take (spinning), release. */
     bool (*if_tryserialize_tx)(struct ifnet *ifp, struct ifaltq_subque *sq);
     void (*if_serialize_tx)(struct ifnet *ifp, struct ifaltq_subque *sq);
@@ -67,8 +72,9 @@ struct if_ops {
 struct ifsq_stage {
     uint32_t cnt;                     /* [c] packets queued since this CPU last started */
     uint32_t len;                     /* [c] ... and their bytes */
-    uint32_t queued;                  /* [c] the rollup must start the subqueue */
-    uint8_t pad[52];
+    uint8_t queued;                   /* [c] the rollup must see to the subqueue (QUED) */
+    uint8_t sched;                    /* [c] ... by handing its start to the owner (SCHED) */
+    uint8_t pad[54];
 };
 
 /* max_protohdr of a kernel with INET6, as DragonFly's GENERIC: tcp_init raises it to an IPv6
@@ -85,6 +91,8 @@ struct ifaltq_subque {
     struct mbuf *head, *tail;         /* [x] */
     uint32_t len, maxlen;             /* [x] */
     uint32_t started;                 /* [x] one CPU is transmitting from it (ifsq_started) */
+    uint32_t oactive;                 /* [x] the TX ring is full (ifsq_hw_oactive); under the
+                                         ring's serializer */
     struct ifsq_startmsg {            /* ifsq_ifstart_lmsg: "start on the owner" */
         struct netmsg nm;
         struct ifaltq_subque *sq;
@@ -141,6 +149,12 @@ uint64_t if_stat_get(const struct ifnet *ifp, size_t field_offset);
 void ifq_dispatch(struct ifnet *ifp, struct mbuf *m);
 /* The driver's dequeue, with the TX serializer held; NULL when empty. (thread) */
 struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq);
+/* ifsq_is_empty: an unlocked look at the queue's length, as drivers and the start path make
+ * before taking the lock. (thread) */
+bool ifsq_is_empty(struct kern_machine *km, const struct ifaltq_subque *sq);
+/* ifsq_is_oactive / ifsq_set_oactive / ifsq_clr_oactive, with the TX serializer held. */
+bool ifsq_is_oactive(struct kern_machine *km, const struct ifaltq_subque *sq);
+void ifsq_set_oactive(struct kern_machine *km, struct ifaltq_subque *sq, bool on);
 /* The driver's TX completion found packets waiting (ifsq_devstart): with the serializer held,
  * become the transmitter unless another CPU is. (thread) */
 void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq);

@@ -19,6 +19,10 @@
 #include "stack/netisr.h"
 
 #define RXWREG_NSEGS 32 /* IX_DEF_RXWREG_NSEGS / IGB_DEF_RXWREG_NSEGS */
+/* Descriptors a start keeps free: room for the longest scatter list (IX_MAX_SCATTER 33) and
+ * IX_TX_RESERVED (3: a context descriptor, 2 spare); igb's are the same (IGB_MAX_SCATTER 33,
+ * IGB_TX_RESERVED 3). Below this the ring is oactive until the TX completion reclaims. */
+#define TX_RESERVE (33 + 3)
 #define TXWREG_NSEGS 8  /* IX_DEF_TXWREG_NSEGS */
 #define RING_ALIGN 128
 #define NBATCH (KERNEL_MAXCPU * 3)
@@ -280,6 +284,13 @@ uint32_t ix_rxeof(struct ix_softc *sc, unsigned q, uint32_t budget)
 
 /* ---- transmit ---- */
 
+static struct ifaltq_subque *subq_of(struct ix_softc *sc, unsigned q)
+{
+    return q < sc->ifp->if_snd_cnt ? sc->ifp->if_snd[q] : NULL;
+}
+
+/* Reclaim what the chip has sent (its head write-back), with the ring's serializer held; the
+ * ring is no longer oactive once it has room for the longest packet again. */
 static void ix_txeof(struct ix_txr *t)
 {
     struct ix_softc *sc = t->sc;
@@ -297,6 +308,9 @@ static void ix_txeof(struct ix_txr *t)
         t->clean = (t->clean + 1) % t->ndesc;
         t->avail++;
     }
+    struct ifaltq_subque *sq = subq_of(sc, t->q);
+    if (sq && t->avail > TX_RESERVE && ifsq_is_oactive(km, sq))
+        ifsq_set_oactive(km, sq, false);
 }
 
 static void tx_doorbell(struct ix_txr *t)
@@ -340,21 +354,22 @@ static struct ix_txr *txr_of(struct ix_softc *sc, const struct ifaltq_subque *sq
 }
 
 /* ix_start: with the ring's serializer held (ifsq_ifstart_try on whichever CPU queued the
- * packet, the owner's start message, or TX completion). Returns false when the ring is full
- * (oactive): the TX completion restarts it. */
-static bool ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
+ * packet, the owner's start message, or the TX completion's ifsq_devstart). Posts packets
+ * while the queue has some and the ring has room for the longest scatter list; then it
+ * marks the subqueue oactive and leaves the reclaiming to the TX completion, as DragonFly's
+ * ix_start does. */
+static void ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
 {
     struct ix_softc *sc = ifp->if_softc;
     struct ix_txr *t = txr_of(sc, sq);
-    bool running = true;
-    for (;;) {
-        if (t->avail < 2) {
-            ix_txeof(t);
-            if (t->avail < 2) {
-                sc->st.tx_ring_full++;
-                running = false;
-                break;
-            }
+    struct kern_machine *km = sc->k->k_mach;
+    if (ifsq_is_oactive(km, sq))
+        return;
+    while (!ifsq_is_empty(km, sq)) {
+        if (t->avail <= TX_RESERVE) {
+            sc->st.tx_ring_full++;
+            ifsq_set_oactive(km, sq, true);
+            break;
         }
         struct mbuf *m = ifsq_dequeue(ifp, sq);
         if (!m)
@@ -363,7 +378,6 @@ static bool ix_start(struct ifnet *ifp, struct ifaltq_subque *sq)
     }
     if (t->pending)
         tx_doorbell(t);
-    return running;
 }
 
 static bool ix_tryserialize_tx(struct ifnet *ifp, struct ifaltq_subque *sq)
@@ -397,12 +411,9 @@ static void tx_service(struct ix_softc *sc, unsigned j)
     struct kern_machine *km = sc->k->k_mach;
     spin_lock(km, t->ser);
     ix_txeof(t);
-    struct ifaltq_subque *sq = j < sc->ifp->if_snd_cnt ? sc->ifp->if_snd[j] : NULL;
-    if (sq) {
-        kern_touch(km, &sq->len, sizeof(sq->len), KT_READ); /* ifsq_is_empty(), unlocked */
-        if (sq->len)
-            ifsq_devstart(sc->ifp, sq);
-    }
+    struct ifaltq_subque *sq = subq_of(sc, j);
+    if (sq && !ifsq_is_empty(km, sq))
+        ifsq_devstart(sc->ifp, sq);
     spin_unlock(km, t->ser);
 }
 
@@ -438,6 +449,22 @@ static void msi_handler(void *arg)
        (uint32_t)nic_prog_intr_mask(NIC_PROG_MSI, 0, sc->a.rx_rings, sc->a.rx_vec, sc->a.tx_vec[0]));
 }
 
+/* One poll of this CPU's rings (ix_npoll_rx, ix_npoll_tx). */
+static void poll_pass(void *arg)
+{
+    struct ix_poller *pl = arg;
+    struct ix_softc *sc = pl->sc;
+    sc->st.polls++;
+    for (unsigned i = 0; i < sc->a.rx_rings; i++)
+        if (sc->a.rx_cpu[i] == pl->cpu)
+            ix_rxeof(sc, i, sc->a.poll_burst);
+    for (unsigned j = 0; j < sc->a.tx_rings; j++)
+        if (sc->a.tx_cpu[j] == pl->cpu)
+            tx_service(sc, j);
+}
+
+/* polling(4): DragonFly's poll handlers are messages to the CPU's netisr, so each pass is
+ * netisr work followed by the rollups (what it defers, a start for the owner, runs then). */
 static void poller_main(void *arg)
 {
     struct ix_poller *pl = arg;
@@ -445,13 +472,7 @@ static void poller_main(void *arg)
     struct kern_machine *km = sc->k->k_mach;
     kern_time_t period = KERN_PS_PER_S / sc->a.pollhz;
     for (;;) {
-        sc->st.polls++;
-        for (unsigned i = 0; i < sc->a.rx_rings; i++)
-            if (sc->a.rx_cpu[i] == pl->cpu)
-                ix_rxeof(sc, i, sc->a.poll_burst);
-        for (unsigned j = 0; j < sc->a.tx_rings; j++)
-            if (sc->a.tx_cpu[j] == pl->cpu)
-                tx_service(sc, j);
+        netisr_run_work(sc->k, poll_pass, pl);
         kern_sleep(km, pl, period);
     }
 }

@@ -68,6 +68,8 @@ enum kern_op {
 unsigned kern_ncpus(const struct kern_machine *km);              /* (any) */
 unsigned kern_cpu_socket(const struct kern_machine *km, unsigned cpu); /* (any) */
 unsigned kern_curcpu(const struct kern_machine *km);             /* (thread) */
+/* The running thread, as an identity to compare with another (NULL in set-up code). (any) */
+const void *kern_curthread(const struct kern_machine *km);
 kern_time_t kern_now(const struct kern_machine *km);             /* caller's clock (any) */
 
 /* The caller's CPU spends `cycles` (thread). kern_charge_op charges an operation n times. */

@@ -44,6 +44,8 @@ struct ncpu {
     uint8_t pad0[60];
     uint8_t ipimask[KERNEL_MAXCPU / 8]; /* [x] sources with entries */
     struct nport *port[NTHREADS_MAX];
+    bool working;                    /* [E] a thread does netisr work on this CPU: */
+    const void *work_td;             /* [E] this one (the model's td_type == TD_TYPE_NETISR) */
 };
 
 struct netisr {
@@ -390,12 +392,40 @@ static bool port_prepare_sleep(struct kernel *k, struct nport *p)
 
 /* Handle up to netisr_batch messages of port p, then, if there were any, run the rollups
  * (netmsg_service_loop's inner loop). Returns the messages handled. */
+static void run_rollups(struct netisr *ni, unsigned cpu)
+{
+    for (unsigned r = 0; r < ni->nrollup; r++)
+        ni->rollup[r].fn(ni->k, cpu, ni->rollup[r].arg);
+}
+
+/* Mark the calling thread as doing netisr work on its CPU; returns the mark it replaces. */
+struct work_mark {
+    bool working;
+    const void *td;
+};
+
+static struct work_mark work_enter(struct kern_machine *km, struct ncpu *nc)
+{
+    struct work_mark outer = {nc->working, nc->work_td};
+    nc->working = true;
+    nc->work_td = kern_curthread(km);
+    return outer;
+}
+
+static void work_leave(struct ncpu *nc, struct work_mark outer)
+{
+    nc->working = outer.working;
+    nc->work_td = outer.td;
+}
+
 static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
 {
     struct kernel *k = ni->k;
     struct kern_machine *km = k->k_mach;
     uint64_t n = 0;
     struct netmsg *nm;
+    struct ncpu *nc = ni->cpu[p->cpu];
+    struct work_mark outer = work_enter(km, nc);
     while (n < k->k_cfg.netisr_batch && (nm = port_get(k, p)) != NULL) {
         kern_charge_op(km, KOP_netisr_msg, 1);
         nm->nm_flags &= ~NMF_QUEUED;
@@ -410,12 +440,32 @@ static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
             kern_trace_end(km);
         n++;
     }
+    work_leave(nc, outer);
     if (n) {
         ni->st.batches++;
-        for (unsigned r = 0; r < ni->nrollup; r++)
-            ni->rollup[r].fn(k, p->cpu, ni->rollup[r].arg);
+        run_rollups(ni, p->cpu);
     }
     return n;
+}
+
+bool netisr_in_work(struct kernel *k)
+{
+    struct netisr *ni = k->k_netisr;
+    if (!ni)
+        return false;
+    const struct ncpu *nc = ni->cpu[kern_curcpu(k->k_mach)];
+    return nc->working && nc->work_td == kern_curthread(k->k_mach);
+}
+
+void netisr_run_work(struct kernel *k, void (*fn)(void *arg), void *arg)
+{
+    struct netisr *ni = k->k_netisr;
+    unsigned cpu = kern_curcpu(k->k_mach);
+    struct ncpu *nc = ni->cpu[cpu];
+    struct work_mark outer = work_enter(k->k_mach, nc);
+    fn(arg);
+    work_leave(nc, outer);
+    run_rollups(ni, cpu);
 }
 
 static void netisr_main(void *arg)

@@ -48,6 +48,15 @@ void netisr_name_handler(struct kernel *k, netisr_fn fn, const char *name);
 typedef void (*netisr_rollup_fn)(struct kernel *k, unsigned cpu, void *arg);
 void netisr_register_rollup(struct kernel *k, netisr_rollup_fn fn, void *arg);
 
+/* Whether the caller runs as netisr work, after which this CPU's rollups run: a message
+ * handler, or polling(4)'s pass (DragonFly: curthread->td_type == TD_TYPE_NETISR); not an
+ * interrupt thread that preempted one, nor set-up code. Work deferred to the rollups from
+ * here is certain to run. (thread) */
+bool netisr_in_work(struct kernel *k);
+/* Run fn(arg) on the calling CPU as netisr work, then the rollups: DragonFly's polling(4)
+ * handlers are messages to the netisr (ifpoll), so the rollups follow them. (thread) */
+void netisr_run_work(struct kernel *k, void (*fn)(void *arg), void *arg);
+
 /* CPU that handles a flow hash: hash & mask over the power-of-two netisr CPUs. */
 static inline unsigned netisr_hashcpu(const struct kernel *k, uint32_t hash)
 {

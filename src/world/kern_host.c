@@ -95,6 +95,8 @@ unsigned kern_curcpu(const struct kern_machine *km)
     return sim_curthread(km->sim) ? hw_curcpu(km->h) : 0; /* set-up code runs as CPU 0 */
 }
 
+const void *kern_curthread(const struct kern_machine *km) { return sim_curthread(km->sim); }
+
 kern_time_t kern_now(const struct kern_machine *km) { return sim_local_now(km->sim); }
 
 void kern_charge(struct kern_machine *km, uint64_t cycles)

@@ -37,7 +37,7 @@ struct ws_host {
     uint64_t drops0[DROP_COUNT], tx0, rx0, ipis0, icmp0;
     struct netisr_stats ns0;
     uint64_t intr0;
-    uint64_t starts0[2];    /* send-queue starts: direct, by the owner */
+    uint64_t starts0[3];    /* send-queue starts: direct, by the owner; TX rings found full */
 };
 
 struct world_stacks {
@@ -265,15 +265,22 @@ static void totals(struct ws_host *wh, uint64_t *rx, uint64_t *tx, uint64_t *int
     }
 }
 
-/* Send-queue starts so far: [0] by the queuing CPU itself, [1] by the ring's CPU. */
-static void tx_starts(const struct kernel *k, uint64_t out[2])
+/* Transmission so far: [0] starts by the queuing CPU itself, [1] by the ring's CPU, [2]
+ * starts that found the TX ring at its reserve (oactive). */
+static void tx_starts(const struct ws_host *wh, uint64_t out[3])
 {
-    out[0] = out[1] = 0;
+    const struct kernel *k = wh->k;
+    out[0] = out[1] = out[2] = 0;
     for (unsigned f = 0; f < k->k_nifnet; f++)
         for (unsigned q = 0; q < k->k_ifnet[f]->if_snd_cnt; q++) {
             out[0] += k->k_ifnet[f]->if_snd[q]->direct_starts;
             out[1] += k->k_ifnet[f]->if_snd[q]->owner_starts;
         }
+    for (unsigned n = 0; n < wh->nnic; n++) {
+        struct ix_stats st;
+        ix_stats(wh->sc[n], &st);
+        out[2] += st.tx_ring_full;
+    }
 }
 
 void wstack_measure_start(struct world_stacks *ws)
@@ -286,7 +293,7 @@ void wstack_measure_start(struct world_stacks *ws)
         totals(wh, &wh->rx0, &wh->tx0, &wh->intr0);
         wh->ipis0 = host_ipis(wh->hw);
         netisr_stats(wh->k, &wh->ns0);
-        tx_starts(wh->k, wh->starts0);
+        tx_starts(wh, wh->starts0);
     }
 }
 
@@ -380,15 +387,17 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
     rec_metricf(rec, "IPIs", (double)ns.ipiq_ipis, "netisr.ipiq_ipis");
     rec_metricf(rec, "entries", (double)ns.ipiq_avoided, "netisr.ipiq_avoided");
     /* Who started transmission: the queuing CPU itself, or the ring's CPU by message. */
-    uint64_t direct = 0, owner = 0;
+    uint64_t direct = 0, owner = 0, full = 0;
     for (size_t i = 0; i < ws->nh; i++) {
-        uint64_t st[2];
-        tx_starts(ws->h[i].k, st);
+        uint64_t st[3];
+        tx_starts(&ws->h[i], st);
         direct += st[0] - ws->h[i].starts0[0];
         owner += st[1] - ws->h[i].starts0[1];
+        full += st[2] - ws->h[i].starts0[2];
     }
     rec_metricf(rec, "starts", (double)direct, "tx.direct_starts");
     rec_metricf(rec, "starts", (double)owner, "tx.owner_starts");
+    rec_metricf(rec, "events", (double)full, "tx.ring_full");
     /* Where the mbufs are when measurement ends (gauges, summed over stack hosts). */
     uint64_t in_use = 0, posted = 0, held = 0, queued = 0, limit = 0;
     for (size_t i = 0; i < ws->nh; i++) {

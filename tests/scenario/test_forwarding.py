@@ -167,14 +167,31 @@ def temporal_decoupling_agrees_with_exact_time_where_the_docs_say():
 
 
 @test
+def one_tx_ring_waits_for_its_owner_to_reclaim():
+    """A start never reclaims the TX ring (DragonFly's ix_start): when the ring reaches its
+    reserve of 36 descriptors the subqueue is oactive until the ring's CPU polls. With one
+    ring and 4 CPUs at three times overload, that happens again and again, and each time the
+    ring had taken 1024 - 36 = 988 packets: forwarding is ring-fulls times 988 (the window
+    cuts one cycle at each end). With a ring per CPU it never happens."""
+    m = fwd("hosts.fwd.cpus=4", "kernel.tx_rings=one", short=())
+    full, n = m["tx.ring_full"], m["fwd.packets"]
+    check(full >= 3, f"one ring, 4 CPUs: the ring was full only {full} times")
+    check((full - 1) * 988 <= n <= (full + 1) * 988,
+          f"{n} packets forwarded in {full} ring-fulls of 988 descriptors")
+    check(m["drop.ifq_full"] > 0, "the send queue should overflow while the ring waits")
+    p = fwd("hosts.fwd.cpus=4", short=())
+    check(p["tx.ring_full"] == 0, f"rings per CPU were full {p['tx.ring_full']} times")
+
+
+@test
 def the_calibration_point_stays_where_the_lesson_says():
-    """docs/lessons/forwarding.md and the profile state 5.00 Mpps for the shipped lesson (the
-    one fitted number); a change to any operation cost or to the data path moves it, and
-    then the lesson's tables must be re-measured."""
+    """docs/lessons/forwarding.md and the profile state 4.99 Mpps for the shipped lesson with
+    seed 1 (the one fitted number); a change to any operation cost or to the data path moves
+    it, and then the lesson's tables must be re-measured."""
     m = fwd(short=())
-    # 5.00 as the docs print it (4.9994 now): a move past the printed digits means the
+    # 4.99 as the docs print it (4.9939 now): a move past the printed digits means the
     # lesson's tables must be re-measured
-    check(abs(m["fwd.mpps"] - 5.00) < 0.005, f"calibration point moved: {m['fwd.mpps']} Mpps")
+    check(abs(m["fwd.mpps"] - 4.99) < 0.005, f"calibration point moved: {m['fwd.mpps']} Mpps")
     check(m["sink.sink.bad"] == 0, "bad frames at the calibration point")
 
 

@@ -69,10 +69,13 @@ struct kern_dev {
     struct fk_vec *vecs; /* indexed by vector */
     size_t nvecs;
     uint64_t reads, writes;
+    void (*on_write)(void *arg, uint32_t reg, uint32_t val);
+    void *on_write_arg;
 };
 
 struct kern_machine {
     unsigned ncpus, curcpu;
+    const void *curthread; /* NULL: the test's own code */
     unsigned crit;   /* critical-section depth */
     kern_time_t now; /* picoseconds */
     struct fake_kern_stats st;
@@ -130,12 +133,17 @@ static void fk_check_op(enum kern_op op, const char *call)
 }
 
 /* Call fn(arg) as if on `cpu`, then restore the caller's CPU. */
-static void fk_run_on(struct kern_machine *km, unsigned cpu, void (*fn)(void *), void *arg)
+/* Run fn(arg) on `cpu` as thread `td` (kern_curthread's answer during the call). */
+static void fk_run_on(struct kern_machine *km, unsigned cpu, const void *td, void (*fn)(void *),
+                      void *arg)
 {
     unsigned saved = km->curcpu;
+    const void *saved_td = km->curthread;
     km->curcpu = cpu;
+    km->curthread = td;
     fn(arg);
     km->curcpu = saved;
+    km->curthread = saved_td;
 }
 
 /* ---- the machine ---- */
@@ -220,6 +228,7 @@ unsigned kern_cpu_socket(const struct kern_machine *km, unsigned cpu)
 }
 
 unsigned kern_curcpu(const struct kern_machine *km) { return km->curcpu; }
+const void *kern_curthread(const struct kern_machine *km) { return km->curthread; }
 kern_time_t kern_now(const struct kern_machine *km) { return km->now; }
 
 void kern_charge(struct kern_machine *km, uint64_t cycles)
@@ -375,7 +384,7 @@ void fake_kern_thread_run(struct kern_machine *km, size_t i)
 {
     if (i >= km->nthreads)
         fk_die("fake_kern_thread_run: thread %zu of %zu", i, km->nthreads);
-    fk_run_on(km, km->threads[i].cpu, km->threads[i].fn, km->threads[i].arg);
+    fk_run_on(km, km->threads[i].cpu, &km->threads[i], km->threads[i].fn, km->threads[i].arg);
 }
 
 int kern_sleep(struct kern_machine *km, const void *chan, kern_time_t timeout)
@@ -416,7 +425,7 @@ bool fake_kern_ipi_deliver(struct kern_machine *km, unsigned cpu)
     fk_check_cpu(km, cpu, "fake_kern_ipi_deliver");
     if (!km->ipi[cpu].fn)
         return false;
-    fk_run_on(km, cpu, km->ipi[cpu].fn, km->ipi[cpu].arg);
+    fk_run_on(km, cpu, &km->ipi[cpu], km->ipi[cpu].fn, km->ipi[cpu].arg);
     return true;
 }
 
@@ -513,6 +522,15 @@ void kern_dev_write(struct kern_dev *d, uint32_t reg, uint32_t val)
 {
     d->writes++;
     fake_kern_dev_set(d, reg, val);
+    if (d->on_write)
+        d->on_write(d->on_write_arg, reg, val);
+}
+
+void fake_kern_dev_on_write(struct kern_dev *d, void (*fn)(void *arg, uint32_t reg, uint32_t val),
+                            void *arg)
+{
+    d->on_write = fn;
+    d->on_write_arg = arg;
 }
 
 uint64_t fake_kern_dev_reads(const struct kern_dev *d) { return d->reads; }
@@ -546,6 +564,6 @@ bool fake_kern_dev_fire(struct kern_dev *d, unsigned vector)
     if (vector >= d->nvecs || !d->vecs[vector].set)
         return false;
     const struct fk_vec *v = &d->vecs[vector];
-    fk_run_on(d->km, v->cpu, v->fn, v->arg);
+    fk_run_on(d->km, v->cpu, v, v->fn, v->arg);
     return true;
 }

@@ -10,7 +10,10 @@
  *
  * What the fake does with each kern.h call:
  *  - CPUs: kern_ncpus is the count given to fake_kern_create; every CPU is on socket 0;
- *    kern_curcpu returns what fake_kern_set_cpu last set (0 at first).
+ *    kern_curcpu returns what fake_kern_set_cpu last set (0 at first). kern_curthread is
+ *    NULL in the test's own code, and a distinct identity while a thread, an IPI handler or
+ *    an interrupt handler runs (fake_kern_thread_run, fake_kern_ipi_deliver,
+ *    fake_kern_dev_fire).
  *  - Cost: kern_charge/kern_charge_op add cycles (kern_charge_op at the KERN_OPS default
  *    costs, which kern_op_cycles returns); kern_now is a clock in picoseconds that charges
  *    advance at a notional 1 GHz (1000 ps per cycle) and sleep timeouts advance too.
@@ -98,6 +101,10 @@ void fake_kern_dev_set(struct kern_dev *d, uint32_t reg, uint32_t v);
 /* kern_dev_read and kern_dev_write calls on d. */
 uint64_t fake_kern_dev_reads(const struct kern_dev *d);
 uint64_t fake_kern_dev_writes(const struct kern_dev *d);
+/* Call fn(arg, reg, val) after each kern_dev_write on d (NULL: none), inside the writer's
+ * call: what other CPUs do while the driver writes a register. */
+void fake_kern_dev_on_write(struct kern_dev *d, void (*fn)(void *arg, uint32_t reg, uint32_t val),
+                            void *arg);
 /* Raise `vector`: call the fn(arg) that kern_dev_intr programmed, with kern_curcpu set to
  * the vector's CPU for the call (restored after). False if the vector was never programmed. */
 bool fake_kern_dev_fire(struct kern_dev *d, unsigned vector);

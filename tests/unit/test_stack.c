@@ -406,8 +406,11 @@ static void test_send_queue_two_cpus(void)
     fake_kern_destroy(km);
 }
 
-/* A full TX ring stops transmission (oactive: nobody holds the interlock, packets wait in the
- * send queue); the TX completion that frees descriptors restarts it (ifsq_devstart), once. */
+/* A TX ring with no room for the longest scatter list (33 + 3 descriptors, DragonFly's
+ * IX_MAX_SCATTER + IX_TX_RESERVED) stops transmission: the subqueue is oactive, nobody holds
+ * the interlock, packets wait in the send queue, and no start touches the ring, not even to
+ * reclaim what the chip has sent. Only the TX completion reclaims; it clears oactive and
+ * restarts (ifsq_devstart), once per completion. */
 static void test_send_queue_restarts_after_full_ring(void)
 {
     struct kernel_cfg cfg = harness_default_cfg();
@@ -421,46 +424,66 @@ static void test_send_queue_restarts_after_full_ring(void)
     struct ix_softc *sc = h.sc;
     struct ifnet *ifp = h.ifp;
     struct ifaltq_subque *sq = ifp->if_snd[0];
-    enum { N = 100, SENT = H_TXDESC - 1 };
+    enum { N = 100, RESERVE = 33 + 3, ROOM = H_TXDESC - RESERVE };
     for (int i = 0; i < N; i++)
         ifq_dispatch(ifp, tx_frame(km, k, 0));
     struct ix_stats st;
     ix_stats(sc, &st);
-    /* a ring holds one descriptor less than its size (tail == head means empty): 63 went
-     * out; ix_start found the ring full after the 63rd and at each of the 37 later packets */
-    CHECK_EQ(st.tx_packets, SENT);
-    CHECK_EQ(st.tx_ring_full, N - SENT + 1);
-    CHECK_EQ(sq->len, N - SENT);
-    CHECK_EQ(sq->started, 0); /* oactive: nobody transmits until a completion */
-    CHECK_EQ(kernel_packets_queued(k), N - SENT);
-    CHECK_EQ(st.mbufs_tx, SENT);
+    /* 28 went out; the start that found the ring at its reserve marked it oactive, and the
+     * 72 dispatches after it did not call the driver at all */
+    CHECK_EQ(st.tx_packets, ROOM);
+    CHECK_EQ(st.tx_ring_full, 1);
+    CHECK_EQ(sq->oactive, 1);
+    CHECK_EQ(sq->len, N - ROOM);
+    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(kernel_packets_queued(k), N - ROOM);
+    CHECK_EQ(st.mbufs_tx, ROOM);
+    uint32_t tail = fake_kern_dev_reg(dev, IX_TDT(0));
+    CHECK_EQ(tail, ROOM);
     kernel_check(k);
 
-    /* the chip sends everything on the ring and writes back the head; its interrupt runs
-     * the TX completion, which reclaims the ring and transmits what waited */
-    uint32_t tail = fake_kern_dev_reg(dev, IX_TDT(0));
-    CHECK_EQ(tail, SENT);
+    /* the chip has sent all 28 and written back its head, but no completion ran yet: more
+     * dispatches leave the ring alone (DragonFly's ix_start never reclaims) */
     *ix_tx_head_wb(sc, 0) = tail;
-    uint64_t doorbells = st.tx_doorbells;
-    CHECK(fake_kern_dev_fire(dev, 0));
+    for (int i = 0; i < 10; i++)
+        ifq_dispatch(ifp, tx_frame(km, k, 0));
     ix_stats(sc, &st);
-    CHECK_EQ(st.tx_packets, N);
-    CHECK_EQ(sq->len, 0);
-    CHECK_EQ(sq->started, 0);
-    CHECK_EQ(st.mbufs_tx, N - SENT); /* the first 63 were freed */
-    CHECK(st.tx_doorbells > doorbells);
-    CHECK_EQ(fake_kern_dev_reg(dev, IX_TDT(0)), (uint32_t)N % H_TXDESC);
+    CHECK_EQ(st.tx_packets, ROOM);
+    CHECK_EQ(st.mbufs_tx, ROOM);
+    CHECK_EQ(st.tx_ring_full, 1);
+    CHECK_EQ(sq->len, N + 10 - ROOM);
+
+    /* each completion reclaims what the chip sent, clears oactive and posts the next 28,
+     * until the queue is empty; the last start leaves the ring not oactive */
+    unsigned completions = 0;
+    uint64_t sent = ROOM;
+    while (sq->len > 0 && completions < 10) {
+        *ix_tx_head_wb(sc, 0) = fake_kern_dev_reg(dev, IX_TDT(0));
+        CHECK(fake_kern_dev_fire(dev, 0));
+        completions++;
+        ix_stats(sc, &st);
+        uint64_t expect = sent + ROOM < N + 10 ? sent + ROOM : N + 10;
+        CHECK_EQ(st.tx_packets, expect);
+        CHECK_EQ(st.mbufs_tx, expect - sent); /* the previous batch was freed */
+        sent = expect;
+        CHECK_EQ(sq->started, 0);
+    }
+    CHECK_EQ(completions, 3); /* 110 = 28 + 3 x 28 - 2 */
+    CHECK_EQ(st.tx_packets, N + 10);
+    CHECK_EQ(st.tx_ring_full, 3); /* the first start and two full completions */
+    CHECK_EQ(sq->oactive, 0);
+    CHECK_EQ(fake_kern_dev_reg(dev, IX_TDT(0)), (uint32_t)(N + 10) % H_TXDESC);
     CHECK_EQ(kernel_packets_queued(k), 0);
     CHECK_EQ(fake_kern_crit_depth(km), 0);
     kernel_check(k);
 
     /* a completion with nothing waiting starts nothing */
-    *ix_tx_head_wb(sc, 0) = N % H_TXDESC;
+    *ix_tx_head_wb(sc, 0) = (N + 10) % H_TXDESC;
     CHECK(fake_kern_dev_fire(dev, 0));
     ix_stats(sc, &st);
-    CHECK_EQ(st.tx_packets, N);
+    CHECK_EQ(st.tx_packets, N + 10);
     CHECK_EQ(st.mbufs_tx, 0);
-    CHECK_EQ(st.tx_ring_full, N - SENT + 1);
+    CHECK_EQ(st.tx_ring_full, 3);
     harness_check(&h);
     harness_fini(&h);
 }
@@ -539,6 +562,136 @@ static void test_staging_counts_bytes(void)
     fake_kern_destroy(km);
 }
 
+/* What CPU 0 does while CPU 1's start writes its last doorbell: it queues `n` packets behind
+ * the interlock CPU 1 holds (once). */
+struct racer {
+    struct kern_machine *km;
+    struct kernel *k;
+    struct ifnet *ifp;
+    int n;
+};
+
+static void racer_queues(void *arg, uint32_t reg, uint32_t val)
+{
+    (void)val;
+    struct racer *r = arg;
+    if (reg != IX_TDT(0) || r->n == 0)
+        return;
+    unsigned cpu = kern_curcpu(r->km);
+    int n = r->n;
+    r->n = 0;
+    for (int i = 0; i < n; i++)
+        ifq_dispatch(r->ifp, tx_frame(r->km, r->k, 0));
+    fake_kern_set_cpu(r->km, cpu);
+}
+
+/* A netisr message on CPU 1: queue `n` packets, and note the hand-off state before the
+ * rollup runs. */
+struct handoff_msg {
+    struct netmsg nm;
+    struct kern_machine *km;
+    struct kernel *k;
+    struct ifnet *ifp;
+    int n;
+    uint64_t owner_starts, direct_starts;
+    uint8_t sched;
+    uint32_t started;
+};
+
+static void handoff_queue(struct netmsg *nm)
+{
+    struct handoff_msg *m = (struct handoff_msg *)(void *)nm;
+    for (int i = 0; i < m->n; i++)
+        ifq_dispatch(m->ifp, tx_frame(m->km, m->k, 1));
+    struct ifaltq_subque *sq = m->ifp->if_snd[0];
+    m->owner_starts = sq->owner_starts;
+    m->direct_starts = sq->direct_starts;
+    m->sched = sq->stage[1].sched;
+    m->started = sq->started;
+}
+
+/* A netisr that transmits and finds packets queued behind it (by another CPU during its
+ * start) keeps the interlock and hands the start to the owner, but not at once: it defers
+ * the hand-off to its rollup (DragonFly's IFSQ_STAGE_FLAG_SCHED), or sends it as soon as it
+ * has staged stage_cntmax more packets itself. The owner's netisr then transmits them. Code
+ * that is not netisr work (here the test itself) hands over at once. */
+static void test_owner_start_deferred_to_rollup(void)
+{
+    struct kern_machine *km;
+    struct kernel *k;
+    struct ix_softc *sc = two_cpu_ix(&km, &k, 4);
+    struct ifnet *ifp = ix_ifnet(sc);
+    struct ifaltq_subque *sq = ifp->if_snd[0];
+    struct kern_dev *dev = kern_dev_find(km, "ix0");
+    CHECK(dev != NULL);
+    struct racer r = {.km = km, .k = k, .ifp = ifp};
+    fake_kern_dev_on_write(dev, racer_queues, &r);
+    struct ix_stats st;
+
+    /* 1. CPU 1's netisr queues 4: the fourth starts, on CPU 1; during that start CPU 0
+     * queues 2. The hand-off waits for the end of the batch. */
+    r.n = 2;
+    struct handoff_msg m = {.nm = {.nm_dispatch = handoff_queue, .nm_flags = NMF_CONTROL},
+                            .km = km, .k = k, .ifp = ifp, .n = 4};
+    fake_kern_set_cpu(km, 1);
+    netisr_sendmsg(k, &m.nm, 1, NETISR_OTHER);
+    CHECK_EQ(netisr_handle_queued(k, 1), 1);
+    CHECK_EQ(m.direct_starts, 1);
+    CHECK_EQ(m.owner_starts, 0); /* deferred */
+    CHECK_EQ(m.sched, 1);
+    CHECK_EQ(m.started, 1);      /* CPU 1 keeps the interlock meanwhile */
+    CHECK_EQ(sq->owner_starts, 1); /* the rollup sent it */
+    CHECK_EQ(sq->stage[1].sched, 0);
+    CHECK_EQ(sq->stage[1].queued, 0);
+    CHECK_EQ(sq->len, 2);
+    CHECK_EQ(sq->started, 1);
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 4);
+    /* the owner's netisr transmits the 2 and lets the interlock go */
+    CHECK(netisr_handle_queued(k, 0) >= 1);
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 6);
+    CHECK_EQ(sq->len, 0);
+    CHECK_EQ(sq->started, 0);
+
+    /* 2. the same, then 4 more from CPU 1 in the same batch: the fourth of them sends the
+     * deferred hand-off at once; the rollup has nothing left to do */
+    r.n = 2;
+    m.n = 8;
+    fake_kern_set_cpu(km, 1);
+    netisr_sendmsg(k, &m.nm, 1, NETISR_OTHER);
+    CHECK_EQ(netisr_handle_queued(k, 1), 1);
+    CHECK_EQ(m.direct_starts, 2);
+    CHECK_EQ(m.owner_starts, 2); /* sent inside the batch */
+    CHECK_EQ(m.sched, 0);
+    CHECK_EQ(sq->owner_starts, 2);
+    CHECK_EQ(sq->len, 6);
+    CHECK(netisr_handle_queued(k, 0) >= 1);
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 16);
+    CHECK_EQ(sq->started, 0);
+
+    /* 3. not netisr work: the test's own start, with CPU 0 queuing 2 behind it, hands over
+     * at once */
+    r.n = 2;
+    for (int i = 0; i < 4; i++)
+        ifq_dispatch(ifp, tx_frame(km, k, 1));
+    CHECK_EQ(sq->direct_starts, 3);
+    CHECK_EQ(sq->owner_starts, 3);
+    CHECK_EQ(sq->stage[1].sched, 0);
+    CHECK(netisr_handle_queued(k, 0) >= 1);
+    ix_stats(sc, &st);
+    CHECK_EQ(st.tx_packets, 22);
+    CHECK_EQ(sq->len, 0);
+    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(fake_kern_crit_depth(km), 0);
+    kernel_check(k);
+    fake_kern_dev_on_write(dev, NULL, NULL);
+    ix_detach(sc);
+    kernel_destroy(k);
+    fake_kern_destroy(km);
+}
+
 int main(void)
 {
     RUN(test_good_frame_forwarded);
@@ -552,5 +705,6 @@ int main(void)
     RUN(test_send_queue_two_cpus);
     RUN(test_send_queue_restarts_after_full_ring);
     RUN(test_staging_counts_bytes);
+    RUN(test_owner_start_deferred_to_rollup);
     return check_result();
 }
