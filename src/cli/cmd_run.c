@@ -57,7 +57,8 @@ static const char compare_usage[] =
     "Run every variant of the scenario's compare: block (the scenario with that variant's\n"
     "overrides), store each as a run tagged with its variant name, and print the block's\n"
     "metrics side by side, one column per variant. --set applies to every variant and wins\n"
-    "over the variant's own overrides. Options as for `mpstack run`.\n"
+    "over the variant's own overrides (with a warning naming the variants it overrides).\n"
+    "Options as for `mpstack run`.\n"
     "\n"
     "All variants are checked before any runs; a mistake is reported as file:line:column\n"
     "and exits with status 2. Ctrl-C stops the current variant: the variants already run\n"
@@ -525,6 +526,27 @@ int cmd_compare(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (!(scs[i] = load_variant(&o, base->variants[i].name)))
             rc = EXIT_USAGE;
+    /* --set wins over a variant's own value of the key: say so, since those variants then
+     * run with the same value there. */
+    for (size_t i = 0; !rc && i < o.nsets; i++) {
+        const char *eq = strchr(o.sets[i], '=');
+        int kl = (int)(eq ? (size_t)(eq - o.sets[i]) : strlen(o.sets[i]));
+        size_t hits = 0;
+        for (size_t v = 0; v < n; v++)
+            for (size_t k = 0; k < base->variants[v].nsets; k++) {
+                const char *key = base->variants[v].keys[k];
+                if ((int)strlen(key) != kl || strncmp(key, o.sets[i], (size_t)kl) != 0)
+                    continue;
+                if (hits++ == 0)
+                    fprintf(stderr, "mpstack compare: warning: --set %.*s replaces the value "
+                                    "that these variants give it: ", kl, o.sets[i]);
+                else
+                    fputs(", ", stderr);
+                fputs(base->variants[v].name, stderr);
+            }
+        if (hits)
+            fputs("; they run with the --set value\n", stderr);
+    }
     const struct config *cfg = base->cfg;
     struct results_db *db = NULL;
     if (!rc)

@@ -56,6 +56,14 @@ def set_applies_to_every_variant_and_wins():
     for v in j["variants"]:
         check(0.2 < v["values"]["q.util"] < 0.4, f"{v['variant']}: util {v['values']['q.util']}"
               " (--set should win over the variant's own load)")
+    # ... and says so, naming the variants whose own value it replaces
+    p = run("compare", GOOD, "--set", "workloads.q.load=0.3", "--set", "outputs.store=false",
+            "--quiet", check=0)
+    check(p.returncode == 0 and "warning: --set workloads.q.load replaces the value that these "
+          "variants give it: heavy; they run with the --set value" in p.stderr,
+          f"exit {p.returncode}: {p.stderr}")
+    p = run("compare", GOOD, "--set", "outputs.store=false", "--quiet", check=0)
+    check("warning" not in p.stderr, f"a warning with no --set of a variant's key: {p.stderr}")
 
 
 @test
