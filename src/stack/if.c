@@ -312,16 +312,21 @@ void ifq_dispatch(struct ifnet *ifp, struct mbuf *m)
         ifsq_ifstart_try(k, sq, false);
 }
 
+/* Take the interlock if nobody holds it (and, if need_data, packets wait); whether taken. */
+static bool ifsq_take_interlock(struct kern_machine *km, struct ifaltq_subque *sq, bool need_data)
+{
+    spin_lock(km, &sq->lock);
+    bool take = !sq->started && (!need_data || sq->len > 0);
+    if (take)
+        sq->started = 1;
+    spin_unlock(km, &sq->lock);
+    return take;
+}
+
 void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
 {
     struct kernel *k = ifp->if_kernel;
-    struct kern_machine *km = k->k_mach;
-    spin_lock(km, &sq->lock);
-    bool start = !sq->started && sq->len > 0;
-    if (start)
-        sq->started = 1;
-    spin_unlock(km, &sq->lock);
-    if (start && ifsq_start_held(sq))
+    if (ifsq_take_interlock(k->k_mach, sq, true) && ifsq_start_held(sq))
         ifsq_ifstart_schedule(k, sq, false);
 }
 
@@ -363,12 +368,7 @@ static void if_start_rollup(struct kernel *k, unsigned cpu, void *arg)
                 ifsq_ifstart_schedule(k, sq, true);
                 continue;
             }
-            spin_lock(km, &sq->lock);
-            bool start = !sq->started;
-            if (start)
-                sq->started = 1;
-            spin_unlock(km, &sq->lock);
-            if (start)
+            if (ifsq_take_interlock(km, sq, false))
                 ifsq_ifstart_try(k, sq, true);
         }
     }
