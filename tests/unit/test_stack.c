@@ -331,23 +331,53 @@ static struct mbuf *tx_frame(struct kern_machine *km, struct kernel *k, unsigned
     return tx_frame_len(km, k, cpu, 60);
 }
 
-/* Two CPUs, one TX ring (owned by CPU 0), staging up to `stage` packets. */
-static struct ix_softc *two_cpu_ix(struct kern_machine **km, struct kernel **k, unsigned stage)
+/* Two CPUs, one TX ring (owned by CPU 0) with its send queue `sq`, staging up to `stage`
+ * packets: the machine of the send-queue tests. */
+struct txq {
+    struct kern_machine *km;
+    struct kernel *k;
+    struct kern_dev *dev;
+    struct ix_softc *sc;
+    struct ifnet *ifp;
+    struct ifaltq_subque *sq;
+};
+
+static void txq_init(struct txq *t, unsigned stage)
 {
     struct kernel_cfg cfg = harness_default_cfg();
     cfg.tx_rings = TX_ONE;
     cfg.ifq_stage = stage;
-    *km = fake_kern_create(2);
-    *k = kernel_create(*km, "q", &cfg);
-    struct kern_dev *dev = fake_kern_add_dev(*km, "ix0", "82599");
+    t->km = fake_kern_create(2);
+    t->k = kernel_create(t->km, "q", &cfg);
+    t->dev = fake_kern_add_dev(t->km, "ix0", "82599");
     struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
                                .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
                                .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
                                .ifq_maxlen = 64};
     a.vec_rate[0] = 8000;
-    struct ix_softc *sc = ix_attach(*k, dev, &a);
-    CHECK(sc != NULL);
-    return sc;
+    t->sc = ix_attach(t->k, t->dev, &a);
+    CHECK(t->sc != NULL);
+    t->ifp = ix_ifnet(t->sc);
+    CHECK_EQ(t->ifp->if_snd_cnt, 1);
+    t->sq = t->ifp->if_snd[0];
+}
+
+static void txq_fini(struct txq *t)
+{
+    CHECK_EQ(fake_kern_crit_depth(t->km), 0);
+    kernel_check(t->k);
+    ix_detach(t->sc);
+    kernel_destroy(t->k);
+    fake_kern_destroy(t->km);
+}
+
+/* Handle nm as a message to CPU 1's netisr, then its rollup, as forwarding's handlers run;
+ * returns the messages handled. */
+static uint64_t on_netisr1(struct txq *t, struct netmsg *nm)
+{
+    fake_kern_set_cpu(t->km, 1);
+    netisr_sendmsg(t->k, nm, 1, NETISR_OTHER);
+    return netisr_handle_queued(t->k, 1);
 }
 
 /* The send queue's start paths with two CPUs and one TX ring owned by CPU 0 (DragonFly's
@@ -356,54 +386,45 @@ static struct ix_softc *two_cpu_ix(struct kern_machine **km, struct kernel **k, 
  * however many packets follow), and the owner transmits them all. */
 static void test_send_queue_two_cpus(void)
 {
-    struct kern_machine *km;
-    struct kernel *k;
-    struct ix_softc *sc = two_cpu_ix(&km, &k, 1); /* start at once: no staging */
-    struct ifnet *ifp = ix_ifnet(sc);
-    CHECK_EQ(ifp->if_snd_cnt, 1);
-    struct ifaltq_subque *sq = ifp->if_snd[0];
-    CHECK_EQ(sq->cpu, 0);
+    struct txq t;
+    txq_init(&t, 1); /* start at once: no staging */
+    CHECK_EQ(t.sq->cpu, 0);
     struct ix_stats st;
 
     /* CPU 1, serializer free: it transmits itself */
-    ifq_dispatch(ifp, tx_frame(km, k, 1));
-    ix_stats(sc, &st);
+    ifq_dispatch(t.ifp, tx_frame(t.km, t.k, 1));
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 1);
-    CHECK_EQ(sq->direct_starts, 1);
-    CHECK_EQ(sq->owner_starts, 0);
-    CHECK_EQ(sq->len, 0);
-    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(t.sq->direct_starts, 1);
+    CHECK_EQ(t.sq->owner_starts, 0);
+    CHECK_EQ(t.sq->len, 0);
+    CHECK_EQ(t.sq->started, 0);
 
     /* CPU 0 holds the serializer (a TX completion in progress, say); CPU 1 queues two */
-    fake_kern_set_cpu(km, 0);
-    ifp->if_ops->if_serialize_tx(ifp, sq);
-    ifq_dispatch(ifp, tx_frame(km, k, 1));
-    CHECK_EQ(sq->owner_starts, 1); /* the start went to CPU 0's netisr */
-    CHECK_EQ(sq->started, 1);      /* with the interlock */
-    ifq_dispatch(ifp, tx_frame(km, k, 1));
-    CHECK_EQ(sq->owner_starts, 1); /* started: the second packet is only queued */
-    CHECK_EQ(sq->direct_starts, 1);
-    CHECK_EQ(sq->len, 2);
-    ix_stats(sc, &st);
+    fake_kern_set_cpu(t.km, 0);
+    t.ifp->if_ops->if_serialize_tx(t.ifp, t.sq);
+    ifq_dispatch(t.ifp, tx_frame(t.km, t.k, 1));
+    CHECK_EQ(t.sq->owner_starts, 1); /* the start went to CPU 0's netisr */
+    CHECK_EQ(t.sq->started, 1);      /* with the interlock */
+    ifq_dispatch(t.ifp, tx_frame(t.km, t.k, 1));
+    CHECK_EQ(t.sq->owner_starts, 1); /* started: the second packet is only queued */
+    CHECK_EQ(t.sq->direct_starts, 1);
+    CHECK_EQ(t.sq->len, 2);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 1);
-    CHECK_EQ(kernel_packets_queued(k), 2);
+    CHECK_EQ(kernel_packets_queued(t.k), 2);
 
     /* CPU 0 lets go; its netisr runs the start message and transmits both */
-    fake_kern_set_cpu(km, 0);
-    ifp->if_ops->if_deserialize_tx(ifp, sq);
-    CHECK_EQ(fake_kern_crit_depth(km), 0);
-    CHECK(netisr_handle_queued(k, 0) >= 1);
-    ix_stats(sc, &st);
+    fake_kern_set_cpu(t.km, 0);
+    t.ifp->if_ops->if_deserialize_tx(t.ifp, t.sq);
+    CHECK_EQ(fake_kern_crit_depth(t.km), 0);
+    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 3);
-    CHECK_EQ(sq->len, 0);
-    CHECK_EQ(sq->started, 0);
-    CHECK_EQ(sq->owner_starts, 1);
-    CHECK_EQ(fake_kern_crit_depth(km), 0);
-    kernel_check(k);
-
-    ix_detach(sc);
-    kernel_destroy(k);
-    fake_kern_destroy(km);
+    CHECK_EQ(t.sq->len, 0);
+    CHECK_EQ(t.sq->started, 0);
+    CHECK_EQ(t.sq->owner_starts, 1);
+    txq_fini(&t);
 }
 
 /* A TX ring with no room for the longest scatter list (33 + 3 descriptors, DragonFly's
@@ -514,52 +535,44 @@ static void stage_two(struct netmsg *nm)
  * ifq_dispatch), whichever comes first; the rollup starts what stays staged. */
 static void test_staging_counts_bytes(void)
 {
-    struct kern_machine *km;
-    struct kernel *k;
-    struct ix_softc *sc = two_cpu_ix(&km, &k, 4);
-    struct ifnet *ifp = ix_ifnet(sc);
-    struct ifaltq_subque *sq = ifp->if_snd[0];
+    struct txq t;
+    txq_init(&t, 4);
     struct ix_stats st;
     /* small frames: three are staged, the fourth starts */
     for (int i = 0; i < 3; i++)
-        ifq_dispatch(ifp, tx_frame(km, k, 1));
-    ix_stats(sc, &st);
+        ifq_dispatch(t.ifp, tx_frame(t.km, t.k, 1));
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 0);
-    CHECK_EQ(sq->len, 3);
-    CHECK_EQ(sq->stage[1].queued, 1);
-    ifq_dispatch(ifp, tx_frame(km, k, 1));
-    ix_stats(sc, &st);
+    CHECK_EQ(t.sq->len, 3);
+    CHECK_EQ(t.sq->stage[1].queued, 1);
+    ifq_dispatch(t.ifp, tx_frame(t.km, t.k, 1));
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 4);
-    CHECK_EQ(sq->stage[1].cnt, 0);
-    CHECK_EQ(sq->stage[1].len, 0);
+    CHECK_EQ(t.sq->stage[1].cnt, 0);
+    CHECK_EQ(t.sq->stage[1].len, 0);
     /* the byte limit, 1500 - 60 = 1440: 720 + 719 bytes stay staged. Queued from a message
      * handler of CPU 1's netisr, as forwarding does, so that the batch ends with the rollup,
      * which starts them and forgets count and bytes. */
     struct stage_msg msg = {.nm = {.nm_dispatch = stage_two, .nm_flags = NMF_CONTROL},
-                            .km = km, .k = k, .ifp = ifp, .sc = sc};
-    fake_kern_set_cpu(km, 1);
-    netisr_sendmsg(k, &msg.nm, 1, NETISR_OTHER);
-    netisr_handle_queued(k, 1);
+                            .km = t.km, .k = t.k, .ifp = t.ifp, .sc = t.sc};
+    CHECK_EQ(on_netisr1(&t, &msg.nm), 1);
     CHECK_EQ(msg.tx_before_rollup, 4);
     CHECK_EQ(msg.len_before_rollup, 1439);
-    ix_stats(sc, &st);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 6);
-    CHECK_EQ(sq->stage[1].cnt, 0);
-    CHECK_EQ(sq->stage[1].len, 0);
-    CHECK_EQ(sq->stage[1].queued, 0);
+    CHECK_EQ(t.sq->stage[1].cnt, 0);
+    CHECK_EQ(t.sq->stage[1].len, 0);
+    CHECK_EQ(t.sq->stage[1].queued, 0);
     /* 720 + 720 = 1440 bytes: the second starts */
-    ifq_dispatch(ifp, tx_frame_len(km, k, 1, 720));
-    ix_stats(sc, &st);
+    ifq_dispatch(t.ifp, tx_frame_len(t.km, t.k, 1, 720));
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 6);
-    ifq_dispatch(ifp, tx_frame_len(km, k, 1, 720));
-    ix_stats(sc, &st);
+    ifq_dispatch(t.ifp, tx_frame_len(t.km, t.k, 1, 720));
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 8);
-    CHECK_EQ(sq->len, 0);
-    CHECK_EQ(sq->direct_starts, 3); /* the fourth small frame, the rollup, the 1440th byte */
-    kernel_check(k);
-    ix_detach(sc);
-    kernel_destroy(k);
-    fake_kern_destroy(km);
+    CHECK_EQ(t.sq->len, 0);
+    CHECK_EQ(t.sq->direct_starts, 3); /* the fourth small frame, the rollup, the 1440th byte */
+    txq_fini(&t);
 }
 
 /* What CPU 0 does while CPU 1's start writes its last doorbell: it queues `n` packets behind
@@ -617,79 +630,66 @@ static void handoff_queue(struct netmsg *nm)
  * that is not netisr work (here the test itself) hands over at once. */
 static void test_owner_start_deferred_to_rollup(void)
 {
-    struct kern_machine *km;
-    struct kernel *k;
-    struct ix_softc *sc = two_cpu_ix(&km, &k, 4);
-    struct ifnet *ifp = ix_ifnet(sc);
-    struct ifaltq_subque *sq = ifp->if_snd[0];
-    struct kern_dev *dev = kern_dev_find(km, "ix0");
-    CHECK(dev != NULL);
-    struct racer r = {.km = km, .k = k, .ifp = ifp};
-    fake_kern_dev_on_write(dev, racer_queues, &r);
+    struct txq t;
+    txq_init(&t, 4);
+    struct racer r = {.km = t.km, .k = t.k, .ifp = t.ifp};
+    fake_kern_dev_on_write(t.dev, racer_queues, &r);
     struct ix_stats st;
 
     /* 1. CPU 1's netisr queues 4: the fourth starts, on CPU 1; during that start CPU 0
      * queues 2. The hand-off waits for the end of the batch. */
     r.n = 2;
     struct handoff_msg m = {.nm = {.nm_dispatch = handoff_queue, .nm_flags = NMF_CONTROL},
-                            .km = km, .k = k, .ifp = ifp, .n = 4};
-    fake_kern_set_cpu(km, 1);
-    netisr_sendmsg(k, &m.nm, 1, NETISR_OTHER);
-    CHECK_EQ(netisr_handle_queued(k, 1), 1);
+                            .km = t.km, .k = t.k, .ifp = t.ifp, .n = 4};
+    CHECK_EQ(on_netisr1(&t, &m.nm), 1);
     CHECK_EQ(m.direct_starts, 1);
     CHECK_EQ(m.owner_starts, 0); /* deferred */
     CHECK_EQ(m.sched, 1);
     CHECK_EQ(m.started, 1);      /* CPU 1 keeps the interlock meanwhile */
-    CHECK_EQ(sq->owner_starts, 1); /* the rollup sent it */
-    CHECK_EQ(sq->stage[1].sched, 0);
-    CHECK_EQ(sq->stage[1].queued, 0);
-    CHECK_EQ(sq->len, 2);
-    CHECK_EQ(sq->started, 1);
-    ix_stats(sc, &st);
+    CHECK_EQ(t.sq->owner_starts, 1); /* the rollup sent it */
+    CHECK_EQ(t.sq->stage[1].sched, 0);
+    CHECK_EQ(t.sq->stage[1].queued, 0);
+    CHECK_EQ(t.sq->len, 2);
+    CHECK_EQ(t.sq->started, 1);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 4);
     /* the owner's netisr transmits the 2 and lets the interlock go */
-    CHECK(netisr_handle_queued(k, 0) >= 1);
-    ix_stats(sc, &st);
+    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 6);
-    CHECK_EQ(sq->len, 0);
-    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(t.sq->len, 0);
+    CHECK_EQ(t.sq->started, 0);
 
     /* 2. the same, then 4 more from CPU 1 in the same batch: the fourth of them sends the
      * deferred hand-off at once; the rollup has nothing left to do */
     r.n = 2;
     m.n = 8;
-    fake_kern_set_cpu(km, 1);
-    netisr_sendmsg(k, &m.nm, 1, NETISR_OTHER);
-    CHECK_EQ(netisr_handle_queued(k, 1), 1);
+    CHECK_EQ(on_netisr1(&t, &m.nm), 1);
     CHECK_EQ(m.direct_starts, 2);
     CHECK_EQ(m.owner_starts, 2); /* sent inside the batch */
     CHECK_EQ(m.sched, 0);
-    CHECK_EQ(sq->owner_starts, 2);
-    CHECK_EQ(sq->len, 6);
-    CHECK(netisr_handle_queued(k, 0) >= 1);
-    ix_stats(sc, &st);
+    CHECK_EQ(t.sq->owner_starts, 2);
+    CHECK_EQ(t.sq->len, 6);
+    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 16);
-    CHECK_EQ(sq->started, 0);
+    CHECK_EQ(t.sq->started, 0);
 
     /* 3. not netisr work: the test's own start, with CPU 0 queuing 2 behind it, hands over
      * at once */
     r.n = 2;
     for (int i = 0; i < 4; i++)
-        ifq_dispatch(ifp, tx_frame(km, k, 1));
-    CHECK_EQ(sq->direct_starts, 3);
-    CHECK_EQ(sq->owner_starts, 3);
-    CHECK_EQ(sq->stage[1].sched, 0);
-    CHECK(netisr_handle_queued(k, 0) >= 1);
-    ix_stats(sc, &st);
+        ifq_dispatch(t.ifp, tx_frame(t.km, t.k, 1));
+    CHECK_EQ(t.sq->direct_starts, 3);
+    CHECK_EQ(t.sq->owner_starts, 3);
+    CHECK_EQ(t.sq->stage[1].sched, 0);
+    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 22);
-    CHECK_EQ(sq->len, 0);
-    CHECK_EQ(sq->started, 0);
-    CHECK_EQ(fake_kern_crit_depth(km), 0);
-    kernel_check(k);
-    fake_kern_dev_on_write(dev, NULL, NULL);
-    ix_detach(sc);
-    kernel_destroy(k);
-    fake_kern_destroy(km);
+    CHECK_EQ(t.sq->len, 0);
+    CHECK_EQ(t.sq->started, 0);
+    fake_kern_dev_on_write(t.dev, NULL, NULL);
+    txq_fini(&t);
 }
 
 int main(void)
