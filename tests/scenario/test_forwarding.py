@@ -184,6 +184,20 @@ def one_tx_ring_waits_for_its_owner_to_reclaim():
 
 
 @test
+def a_nic_nobody_services_does_not_stop_the_drain():
+    """After traffic stops the run waits for the stacks to drain. A NIC on a host without the
+    stack that nobody services (service: none) holds frames for ever; that is not the
+    stack's to drain, and the run must end normally (it used to fail "did not drain")."""
+    m = fwd("hosts.other.hw=e5-2620v2", "links.l2.rate=10Gbps", "nics.q0.host=other",
+            "nics.q0.model=82599", "nics.q0.link=l2", "nics.q0.side=1", "nics.q0.service=none",
+            "nics.q0.rx_ring=64", "nics.q0.rx_rings=1", "generators.g2.link=l2",
+            "generators.g2.side=0", "generators.g2.rate=1Mpps",
+            short=("--set", "sim.duration=3ms", "--set", "sim.warmup=0s"))
+    check(m["nic.q0.held"] > 0, "the unserviced NIC should hold frames at the window's end")
+    check(m["fwd.packets"] > 0, "the forwarder should forward as usual")
+
+
+@test
 def the_calibration_point_stays_where_the_lesson_says():
     """docs/lessons/forwarding.md and the profile state 4.99 Mpps for the shipped lesson with
     seed 1 (the one fitted number); a change to any operation cost or to the data path moves
