@@ -78,6 +78,13 @@ struct run_opts {
     size_t npoint;
 };
 
+/* Whether the override "key=value" sets `key`. */
+static bool set_has_key(const char *set, const char *key)
+{
+    size_t kl = strlen(key);
+    return strncmp(set, key, kl) == 0 && set[kl] == '=';
+}
+
 static void add_set(struct run_opts *o, const char *s)
 {
     o->sets = xrealloc(o->sets, (o->nsets + 1) * sizeof(*o->sets));
@@ -526,27 +533,18 @@ int cmd_compare(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (!(scs[i] = load_variant(&o, base->variants[i].name)))
             rc = EXIT_USAGE;
-    /* --set wins over a variant's own value of the key: say so, since those variants then
-     * run with the same value there. */
-    for (size_t i = 0; !rc && i < o.nsets; i++) {
-        const char *eq = strchr(o.sets[i], '=');
-        int kl = (int)(eq ? (size_t)(eq - o.sets[i]) : strlen(o.sets[i]));
-        size_t hits = 0;
-        for (size_t v = 0; v < n; v++)
-            for (size_t k = 0; k < base->variants[v].nsets; k++) {
-                const char *key = base->variants[v].keys[k];
-                if ((int)strlen(key) != kl || strncmp(key, o.sets[i], (size_t)kl) != 0)
-                    continue;
-                if (hits++ == 0)
-                    fprintf(stderr, "mpstack compare: warning: --set %.*s replaces the value "
-                                    "that these variants give it: ", kl, o.sets[i]);
-                else
-                    fputs(", ", stderr);
-                fputs(base->variants[v].name, stderr);
-            }
-        if (hits)
-            fputs("; they run with the --set value\n", stderr);
-    }
+    /* The last override of a key wins over a variant's own value of it: say so, since those
+     * variants then run with the same value there. */
+    for (size_t v = 0; !rc && v < n; v++)
+        for (size_t k = 0; k < base->variants[v].nsets; k++) {
+            const char *key = base->variants[v].keys[k], *by = NULL;
+            for (size_t i = 0; i < o.nsets; i++)
+                if (set_has_key(o.sets[i], key))
+                    by = o.sets[i] == o.seed_set ? "--seed" : "--set";
+            if (by)
+                fprintf(stderr, "mpstack compare: warning: %s replaces %s of variant %s; it "
+                                "runs with the %s value\n", by, key, base->variants[v].name, by);
+        }
     const struct config *cfg = base->cfg;
     struct results_db *db = NULL;
     if (!rc)
@@ -656,14 +654,14 @@ int cmd_sweep(int argc, char **argv)
     else if (cfg->outputs.trace[0] || cfg->outputs.pcap[0])
         why = "outputs.trace and outputs.pcap (--trace, --pcap) would be written by every run at "
               "once; trace one point with mpstack run --sweep-point";
+    char grid_why[512];
     for (size_t i = 0; !why && i < o.nsets; i++)
-        for (size_t a = 0; a < base->nsweep; a++) {
-            size_t kl = strlen(base->sweep[a].key);
-            if (strncmp(o.sets[i], base->sweep[a].key, kl) == 0 && o.sets[i][kl] == '=') {
-                why = "--set of a key the grid sweeps would make every point the same";
-                break;
+        for (size_t a = 0; a < base->nsweep && !why; a++)
+            if (set_has_key(o.sets[i], base->sweep[a].key)) {
+                snprintf(grid_why, sizeof(grid_why), "--set %s: the grid sweeps this key, and "
+                         "the override would make every point the same", base->sweep[a].key);
+                why = grid_why;
             }
-        }
     if (why) {
         fprintf(stderr, "mpstack sweep: %s\n", why);
         scenario_free(base);
@@ -846,11 +844,17 @@ int cmd_sweep(int argc, char **argv)
     sigaction(SIGINT, &old, NULL);
     if (!rc && !o.quiet && ntodo)
         fputc('\n', stderr);
-    if (!rc && cli_sigint_caught() && finished < ntodo) {
+    /* Runs stopped by Ctrl-C exit 130 and count as finished and failed: an interrupted sweep
+     * is one where some run was not stored, whether or not it had started. */
+    size_t stored = total - ntodo + (finished - failed);
+    if (!rc && cli_sigint_caught() && stored < total) {
         fprintf(stderr, "mpstack: sweep interrupted; %zu of %zu runs stored, start it again to "
-                        "resume\n", total - ntodo + (finished - failed), total);
+                        "resume\n", stored, total);
         rc = EXIT_INTERRUPTED;
     } else if (!rc && failed) {
+        fprintf(stderr, "mpstack sweep: %zu of %zu runs failed (their messages are above); %zu "
+                        "runs stored; start it again to retry the failed ones\n", failed, ntodo,
+                stored);
         rc = 1;
     }
     if (!rc)

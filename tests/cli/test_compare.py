@@ -56,12 +56,16 @@ def set_applies_to_every_variant_and_wins():
     for v in j["variants"]:
         check(0.2 < v["values"]["q.util"] < 0.4, f"{v['variant']}: util {v['values']['q.util']}"
               " (--set should win over the variant's own load)")
-    # ... and says so, naming the variants whose own value it replaces
-    p = run("compare", GOOD, "--set", "workloads.q.load=0.3", "--set", "outputs.store=false",
-            "--quiet", check=0)
-    check(p.returncode == 0 and "warning: --set workloads.q.load replaces the value that these "
-          "variants give it: heavy; they run with the --set value" in p.stderr,
-          f"exit {p.returncode}: {p.stderr}")
+    # ... and says so once per variant whose own value it replaces, naming the option that
+    # won (the last of two --set of the key; --seed for sim.seed)
+    p = run("compare", GOOD, "--set", "workloads.q.load=0.2", "--set", "workloads.q.load=0.3",
+            "--seed", "3", "--set", "outputs.store=false", "--quiet", check=0)
+    want = ["mpstack compare: warning: --set replaces workloads.q.load of variant heavy; it runs "
+            "with the --set value",
+            "mpstack compare: warning: --seed replaces sim.seed of variant other-seed; it runs "
+            "with the --seed value"]
+    got = [ln for ln in p.stderr.splitlines() if "warning" in ln]
+    check(p.returncode == 0 and got == want, f"exit {p.returncode}: {got}")
     p = run("compare", GOOD, "--set", "outputs.store=false", "--quiet", check=0)
     check("warning" not in p.stderr, f"a warning with no --set of a variant's key: {p.stderr}")
 

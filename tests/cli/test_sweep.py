@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import mm1_yaml, SRC, check, db_rows, finish, fresh_tmp, path, run, test, write  # noqa: E402
+from common import MPSTACK, TMP, mm1_yaml, SRC, check, db_rows, finish, fresh_tmp, path, run, test, write  # noqa: E402
 
 fresh_tmp()
 
@@ -144,10 +144,40 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
     check(p.returncode == 2 and "index 5 is out of range" in p.stderr, f"{p.stderr}")
     for args, msg in ((("--trace", path("t.json")), "would be written by every run at once"),
                       (("--json",), "--json is not supported"),
-                      (("--set", "workloads.q.load=0.4"), "would make every point the same"),
+                      (("--set", "workloads.q.load=0.4"),
+                       "--set workloads.q.load: the grid sweeps this key, and the override "
+                       "would make every point the same"),
                       (("--jobs", "4,5"), "--jobs expects 1 to 1024")):
         p = run("sweep", GOOD, "--db", path("bad.sqlite"), *args)
         check(p.returncode == 2 and msg in p.stderr, f"{args}: exit {p.returncode}: {p.stderr}")
 
+
+
+@test
+def ctrl_c_stops_a_sweep_whose_runs_have_all_started():
+    """Ctrl-C while every remaining run is running: the runs stop, nothing half-done is
+    stored, and the sweep says it was interrupted (exit 130). It used to exit 1 silently,
+    because the interrupted runs counted as finished."""
+    import signal
+    import time
+    f = write("long-sweep.yaml", mm1_yaml("long sweep").replace("duration: 20ms",
+                                                               "duration: 2000s") + """sweep:
+  seeds: 1
+  grid:
+    workloads.q.load: [0.3, 0.6]
+""")
+    db = path("long-sweep.sqlite")
+    p = subprocess.Popen([MPSTACK, "sweep", f, "--db", db, "--jobs", "4"], cwd=TMP,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+    check(p.returncode == 130 and "sweep interrupted; 0 of 2 runs stored" in err,
+          f"exit {p.returncode}: {err}")
+    check(db_rows(db, "SELECT COUNT(*) FROM runs") == [(0,)], "an interrupted run was stored")
 
 finish()
