@@ -192,7 +192,7 @@ static bool ifsq_need_schedule(struct kern_machine *km, struct ifaltq_subque *sq
 static void ifsq_ifstart_schedule(struct kernel *k, struct ifaltq_subque *sq, bool force)
 {
     struct kern_machine *km = k->k_mach;
-    if (!force && k->k_cfg.ifq_stage > 0 && netisr_in_work(k)) {
+    if (!force && netisr_in_work(k)) {
         struct ifsq_stage *stage = &sq->stage[kern_curcpu(km)];
         kern_touch(km, stage, sizeof(*stage), KT_WRITE);
         stage->cnt = stage->len = 0;
@@ -248,7 +248,7 @@ static void ifsq_ifstart_try(struct kernel *k, struct ifaltq_subque *sq, bool fo
         ifsq_ifstart_schedule(k, sq, force_sched);
 }
 
-/* ifsq_stage_remove: the stage has nothing for the rollup to do. */
+/* The stage has nothing for the rollup to do (DragonFly's ifsq_stage_remove). */
 static void stage_clear(struct ifsq_stage *stage)
 {
     stage->cnt = stage->len = 0;

@@ -11,8 +11,8 @@
  *
  * Send queues (ifaltq subqueues): one per TX ring; a subqueue belongs to the CPU of its TX
  * ring. As DragonFly's ifq_dispatch: a netisr queues the packet under the subqueue's spinlock
- * and counts it in its per-CPU stage; below net.link.stage_cntmax staged packets it leaves
- * the start to its rollup. Otherwise, if nobody is transmitting from the subqueue (the
+ * and counts it in its per-CPU stage; below net.link.stage_cntmax staged packets (and the
+ * MTU less 60 staged bytes) it leaves the start to its rollup. Otherwise, if nobody is transmitting from the subqueue (the
  * `started` interlock), it becomes the transmitter: it tries the TX ring's serializer and
  * runs the driver's start itself (ifsq_ifstart_try), whichever CPU it is on. When the
  * serializer is busy, the start goes to the owner CPU at once (ifsq_ifstart_schedule: the
@@ -152,7 +152,8 @@ struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq);
 /* ifsq_is_empty: an unlocked look at the queue's length, as drivers and the start path make
  * before taking the lock. (thread) */
 bool ifsq_is_empty(struct kern_machine *km, const struct ifaltq_subque *sq);
-/* ifsq_is_oactive / ifsq_set_oactive / ifsq_clr_oactive, with the TX serializer held. */
+/* ifsq_is_oactive, and ifsq_set_oactive (on) / ifsq_clr_oactive (off), with the TX
+ * serializer held. */
 bool ifsq_is_oactive(struct kern_machine *km, const struct ifaltq_subque *sq);
 void ifsq_set_oactive(struct kern_machine *km, struct ifaltq_subque *sq, bool on);
 /* The driver's TX completion found packets waiting (ifsq_devstart): with the serializer held,

@@ -16,8 +16,10 @@
  *    (IX_DEF_RXWREG_NSEGS).
  *  - TX (ix_start): dequeue from the subqueue, one data descriptor per packet, RS every
  *    ndesc/16 descriptors (tx_intr_nsegs), TDT every 8 descriptors (IX_DEF_TXWREG_NSEGS) and
- *    at the end; completions are read from the head write-back (ix_txeof) in the ring's
- *    interrupt and when the ring runs low.
+ *    at the end. It stops when the ring has no room for the longest scatter list (36
+ *    descriptors free: IX_MAX_SCATTER + IX_TX_RESERVED) and marks the subqueue oactive; it
+ *    never reclaims. Completions are read from the head write-back (ix_txeof) only in the
+ *    ring's interrupt or its CPU's poll, which clear oactive and restart (ifsq_devstart).
  *  - Service: MSI-X (a vector per ring pair, re-enabled through EIMS), one MSI, or polling
  *    (a thread per CPU with rings, at pollhz, poll_burst descriptors per ring).
  */

@@ -390,20 +390,19 @@ static bool port_prepare_sleep(struct kernel *k, struct nport *p)
     return empty;
 }
 
-/* Handle up to netisr_batch messages of port p, then, if there were any, run the rollups
- * (netmsg_service_loop's inner loop). Returns the messages handled. */
 static void run_rollups(struct netisr *ni, unsigned cpu)
 {
     for (unsigned r = 0; r < ni->nrollup; r++)
         ni->rollup[r].fn(ni->k, cpu, ni->rollup[r].arg);
 }
 
-/* Mark the calling thread as doing netisr work on its CPU; returns the mark it replaces. */
+/* Who does netisr work on a CPU (netisr_in_work). */
 struct work_mark {
     bool working;
     const void *td;
 };
 
+/* Mark the calling thread as doing netisr work on its CPU; returns the mark it replaces. */
 static struct work_mark work_enter(struct kern_machine *km, struct ncpu *nc)
 {
     struct work_mark outer = {nc->working, nc->work_td};
@@ -418,6 +417,8 @@ static void work_leave(struct ncpu *nc, struct work_mark outer)
     nc->work_td = outer.td;
 }
 
+/* Handle up to netisr_batch messages of port p, then, if there were any, run the rollups
+ * (netmsg_service_loop's inner loop). Returns the messages handled. */
 static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
 {
     struct kernel *k = ni->k;
@@ -490,6 +491,11 @@ static void netisr_main(void *arg)
 
 uint64_t netisr_handle_queued(struct kernel *k, unsigned cpu)
 {
+    if (cpu != kern_curcpu(k->k_mach)) {
+        fprintf(stderr, "netisr_handle_queued: CPU %u's messages must run on CPU %u, not %u\n",
+                cpu, cpu, kern_curcpu(k->k_mach));
+        abort();
+    }
     struct netisr *ni = k->k_netisr;
     uint64_t total = 0, n;
     do {

@@ -5,7 +5,8 @@
  * Each CPU runs one netisr thread (or, with NETISR_THREE, a TCP, a UDP and an "other"
  * thread, as in 2006). A thread waits on its port, then handles up to netisr_batch messages
  * in a row and runs the registered rollups (deferred work such as starting transmission),
- * then waits again.
+ * then waits again. A polling pass (netisr_run_work) is netisr work too, followed by the
+ * rollups.
  *
  * Port back ends:
  *  - PORT_IPIQ (thread port): a put from the owner's CPU enqueues directly; from another CPU
@@ -32,9 +33,9 @@ struct netisr *netisr_create(struct kernel *k);
 void netisr_start(struct kernel *k);
 void netisr_destroy(struct kernel *k);
 
-/* Handle, on the calling CPU, every message queued on `cpu`'s ports, with the rollups, as
- * its netisr threads would: for unit tests and the fuzz target, which run no threads.
- * Returns the messages handled. */
+/* Handle every message queued on `cpu`'s ports, with the rollups, as its netisr threads
+ * would; `cpu` must be the calling CPU (it aborts otherwise). For unit tests and the fuzz
+ * target, which run no threads. Returns the messages handled. */
 uint64_t netisr_handle_queued(struct kernel *k, unsigned cpu);
 /* Asynchronous send of nm to `thread` on `cpu` (lwkt_sendmsg / lwkt_sendmsg_oncpu). (thread) */
 void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum netisr_thread t);

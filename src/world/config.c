@@ -133,7 +133,8 @@ static const struct param_def kernel_params[] = {
      .doc = "net.link.stage_cntmax: packets a netisr queues on a send queue before it starts "
             "transmission itself, or fewer once they reach the outgoing interface's MTU less an "
             "IPv6 + TCP header (60 bytes: 1,440 at the default MTU of 1500; ifq staging; the "
-            "rollup starts the rest); 1: at once"},
+            "rollup starts the rest); 1: start at once (a start left with packets still "
+            "hands them to the ring's CPU at the end of the netisr's batch)"},
     {.key = "ifq_maxlen", .type = PT_UINT, .offset = KF(ifq_maxlen), .def = "1024", .min = 1,
      .max = 1e6, .unit = "packets", .doc = "packets per interface send queue"},
     {.key = "extra_routes", .type = PT_UINT, .offset = KF(extra_routes), .def = "0",

@@ -371,13 +371,21 @@ static void txq_fini(struct txq *t)
     fake_kern_destroy(t->km);
 }
 
+/* Run what is queued for CPU cpu's netisr, on that CPU, with its rollup; returns the
+ * messages handled. */
+static uint64_t run_netisr(struct txq *t, unsigned cpu)
+{
+    fake_kern_set_cpu(t->km, cpu);
+    return netisr_handle_queued(t->k, cpu);
+}
+
 /* Handle nm as a message to CPU 1's netisr, then its rollup, as forwarding's handlers run;
  * returns the messages handled. */
 static uint64_t on_netisr1(struct txq *t, struct netmsg *nm)
 {
     fake_kern_set_cpu(t->km, 1);
     netisr_sendmsg(t->k, nm, 1, NETISR_OTHER);
-    return netisr_handle_queued(t->k, 1);
+    return run_netisr(t, 1);
 }
 
 /* The send queue's start paths with two CPUs and one TX ring owned by CPU 0 (DragonFly's
@@ -418,7 +426,7 @@ static void test_send_queue_two_cpus(void)
     fake_kern_set_cpu(t.km, 0);
     t.ifp->if_ops->if_deserialize_tx(t.ifp, t.sq);
     CHECK_EQ(fake_kern_crit_depth(t.km), 0);
-    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    CHECK(run_netisr(&t, 0) >= 1);
     ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 3);
     CHECK_EQ(t.sq->len, 0);
@@ -654,7 +662,7 @@ static void test_owner_start_deferred_to_rollup(void)
     ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 4);
     /* the owner's netisr transmits the 2 and lets the interlock go */
-    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    CHECK(run_netisr(&t, 0) >= 1);
     ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 6);
     CHECK_EQ(t.sq->len, 0);
@@ -670,7 +678,7 @@ static void test_owner_start_deferred_to_rollup(void)
     CHECK_EQ(m.sched, 0);
     CHECK_EQ(t.sq->owner_starts, 2);
     CHECK_EQ(t.sq->len, 6);
-    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    CHECK(run_netisr(&t, 0) >= 1);
     ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 16);
     CHECK_EQ(t.sq->started, 0);
@@ -683,7 +691,7 @@ static void test_owner_start_deferred_to_rollup(void)
     CHECK_EQ(t.sq->direct_starts, 3);
     CHECK_EQ(t.sq->owner_starts, 3);
     CHECK_EQ(t.sq->stage[1].sched, 0);
-    CHECK(netisr_handle_queued(t.k, 0) >= 1);
+    CHECK(run_netisr(&t, 0) >= 1);
     ix_stats(t.sc, &st);
     CHECK_EQ(st.tx_packets, 22);
     CHECK_EQ(t.sq->len, 0);
