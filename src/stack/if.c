@@ -323,11 +323,14 @@ static bool ifsq_take_interlock(struct kern_machine *km, struct ifaltq_subque *s
     return take;
 }
 
-void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
+bool ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq)
 {
     struct kernel *k = ifp->if_kernel;
-    if (ifsq_take_interlock(k->k_mach, sq, true) && ifsq_start_held(sq))
+    if (!ifsq_take_interlock(k->k_mach, sq, true))
+        return false;
+    if (ifsq_start_held(sq))
         ifsq_ifstart_schedule(k, sq, false);
+    return true;
 }
 
 struct mbuf *ifsq_dequeue(struct ifnet *ifp, struct ifaltq_subque *sq)

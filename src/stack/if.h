@@ -157,8 +157,8 @@ bool ifsq_is_empty(struct kern_machine *km, const struct ifaltq_subque *sq);
 bool ifsq_is_oactive(struct kern_machine *km, const struct ifaltq_subque *sq);
 void ifsq_set_oactive(struct kern_machine *km, struct ifaltq_subque *sq, bool on);
 /* The driver's TX completion found packets waiting (ifsq_devstart): with the serializer held,
- * become the transmitter unless another CPU is. (thread) */
-void ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq);
+ * become the transmitter unless another CPU is. Returns whether it did. (thread) */
+bool ifsq_devstart(struct ifnet *ifp, struct ifaltq_subque *sq);
 /* Register the start rollup with the netisrs (after netisr_create). */
 void if_register_rollup(struct kernel *k);
 

@@ -412,8 +412,8 @@ static void tx_service(struct ix_softc *sc, unsigned j)
     spin_lock(km, t->ser);
     ix_txeof(t);
     struct ifaltq_subque *sq = subq_of(sc, j);
-    if (sq && !ifsq_is_empty(km, sq))
-        ifsq_devstart(sc->ifp, sq);
+    if (sq && !ifsq_is_empty(km, sq) && ifsq_devstart(sc->ifp, sq))
+        sc->st.tx_completion_starts++;
     spin_unlock(km, t->ser);
 }
 

@@ -61,7 +61,7 @@ struct ifnet *ix_ifnet(struct ix_softc *sc);
 /* [E] for reports and invariants */
 struct ix_stats {
     uint64_t rx_packets, tx_packets, rx_doorbells, tx_doorbells, interrupts, polls;
-    uint64_t tx_ring_full;
+    uint64_t tx_ring_full, tx_completion_starts;
     uint64_t mbufs_rx, mbufs_tx; /* mbufs posted in RX rings, held by TX rings now */
 };
 void ix_stats(const struct ix_softc *sc, struct ix_stats *out);

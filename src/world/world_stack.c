@@ -24,6 +24,10 @@
 #include "world/kern_host.h"
 
 
+/* Transmission counts (tx_counts): starts by the queuing CPU, by the ring's CPU on message,
+ * by the TX completion; TX rings found full; send-queue lock acquisitions. */
+enum { TXC_DIRECT, TXC_OWNER, TXC_COMPLETION, TXC_RING_FULL, TXC_LOCKS, TXC_COUNT };
+
 struct ws_host {
     const struct host_cfg *hc;
     struct hw_host *hw;
@@ -37,7 +41,7 @@ struct ws_host {
     uint64_t drops0[DROP_COUNT], tx0, rx0, ipis0, icmp0;
     struct netisr_stats ns0;
     uint64_t intr0;
-    uint64_t starts0[3];    /* send-queue starts: direct, by the owner; TX rings found full */
+    uint64_t txc0[TXC_COUNT]; /* transmission counts (tx_counts) */
 };
 
 struct world_stacks {
@@ -265,21 +269,24 @@ static void totals(struct ws_host *wh, uint64_t *rx, uint64_t *tx, uint64_t *int
     }
 }
 
-/* Transmission so far: [0] starts by the queuing CPU itself, [1] by the ring's CPU, [2]
- * starts that found the TX ring at its reserve (oactive). */
-static void tx_starts(const struct ws_host *wh, uint64_t out[3])
+/* Transmission so far, summed over the host's send queues and NICs. */
+static void tx_counts(const struct ws_host *wh, uint64_t out[TXC_COUNT])
 {
     const struct kernel *k = wh->k;
-    out[0] = out[1] = out[2] = 0;
+    for (int c = 0; c < TXC_COUNT; c++)
+        out[c] = 0;
     for (unsigned f = 0; f < k->k_nifnet; f++)
         for (unsigned q = 0; q < k->k_ifnet[f]->if_snd_cnt; q++) {
-            out[0] += k->k_ifnet[f]->if_snd[q]->direct_starts;
-            out[1] += k->k_ifnet[f]->if_snd[q]->owner_starts;
+            const struct ifaltq_subque *sq = k->k_ifnet[f]->if_snd[q];
+            out[TXC_DIRECT] += sq->direct_starts;
+            out[TXC_OWNER] += sq->owner_starts;
+            out[TXC_LOCKS] += sq->lock.sl_acquires;
         }
     for (unsigned n = 0; n < wh->nnic; n++) {
         struct ix_stats st;
         ix_stats(wh->sc[n], &st);
-        out[2] += st.tx_ring_full;
+        out[TXC_RING_FULL] += st.tx_ring_full;
+        out[TXC_COMPLETION] += st.tx_completion_starts;
     }
 }
 
@@ -293,7 +300,7 @@ void wstack_measure_start(struct world_stacks *ws)
         totals(wh, &wh->rx0, &wh->tx0, &wh->intr0);
         wh->ipis0 = host_ipis(wh->hw);
         netisr_stats(wh->k, &wh->ns0);
-        tx_starts(wh, wh->starts0);
+        tx_counts(wh, wh->txc0);
     }
 }
 
@@ -386,18 +393,20 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
     rec_metricf(rec, "messages", (double)ns.remote_puts, "netisr.remote_puts");
     rec_metricf(rec, "IPIs", (double)ns.ipiq_ipis, "netisr.ipiq_ipis");
     rec_metricf(rec, "entries", (double)ns.ipiq_avoided, "netisr.ipiq_avoided");
-    /* Who started transmission: the queuing CPU itself, or the ring's CPU by message. */
-    uint64_t direct = 0, owner = 0, full = 0;
+    /* Who started transmission, how often rings filled, how busy the send-queue locks were. */
+    uint64_t tx[TXC_COUNT] = {0};
     for (size_t i = 0; i < ws->nh; i++) {
-        uint64_t st[3];
-        tx_starts(&ws->h[i], st);
-        direct += st[0] - ws->h[i].starts0[0];
-        owner += st[1] - ws->h[i].starts0[1];
-        full += st[2] - ws->h[i].starts0[2];
+        uint64_t now[TXC_COUNT];
+        tx_counts(&ws->h[i], now);
+        for (int c = 0; c < TXC_COUNT; c++)
+            tx[c] += now[c] - ws->h[i].txc0[c];
     }
-    rec_metricf(rec, "starts", (double)direct, "tx.direct_starts");
-    rec_metricf(rec, "starts", (double)owner, "tx.owner_starts");
-    rec_metricf(rec, "events", (double)full, "tx.ring_full");
+    rec_metricf(rec, "starts", (double)tx[TXC_DIRECT], "tx.direct_starts");
+    rec_metricf(rec, "starts", (double)tx[TXC_OWNER], "tx.owner_starts");
+    rec_metricf(rec, "starts", (double)tx[TXC_COMPLETION], "tx.completion_starts");
+    rec_metricf(rec, "events", (double)tx[TXC_RING_FULL], "tx.ring_full");
+    rec_metricf(rec, "acquisitions/s", secs > 0 ? (double)tx[TXC_LOCKS] / secs : 0,
+                "ifq.lock_rate");
     /* Where the mbufs are when measurement ends (gauges, summed over stack hosts). */
     uint64_t in_use = 0, posted = 0, held = 0, queued = 0, limit = 0;
     for (size_t i = 0; i < ws->nh; i++) {

@@ -179,6 +179,9 @@ def one_tx_ring_waits_for_its_owner_to_reclaim():
     check((full - 1) * 988 <= n <= (full + 1) * 988,
           f"{n} packets forwarded in {full} ring-fulls of 988 descriptors")
     check(m["drop.ifq_full"] > 0, "the send queue should overflow while the ring waits")
+    # every packet takes the queue lock at least twice (enqueue, dequeue)
+    check(m["ifq.lock_rate"] * 0.010 >= 2 * n, f"ifq.lock_rate {m['ifq.lock_rate']} for {n} "
+          "packets in 10 ms")
     p = fwd("hosts.fwd.cpus=4", short=())
     check(p["tx.ring_full"] == 0, f"rings per CPU were full {p['tx.ring_full']} times")
 

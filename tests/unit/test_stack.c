@@ -498,6 +498,7 @@ static void test_send_queue_restarts_after_full_ring(void)
         CHECK_EQ(sq->started, 0);
     }
     CHECK_EQ(completions, 3); /* 110 = 28 + 3 x 28 - 2 */
+    CHECK_EQ(st.tx_completion_starts, 3);
     CHECK_EQ(st.tx_packets, N + 10);
     CHECK_EQ(st.tx_ring_full, 3); /* the first start and two full completions */
     CHECK_EQ(sq->oactive, 0);
@@ -513,6 +514,7 @@ static void test_send_queue_restarts_after_full_ring(void)
     CHECK_EQ(st.tx_packets, N + 10);
     CHECK_EQ(st.mbufs_tx, 0);
     CHECK_EQ(st.tx_ring_full, 3);
+    CHECK_EQ(st.tx_completion_starts, 3); /* nothing was waiting: no start */
     harness_check(&h);
     harness_fini(&h);
 }
