@@ -159,7 +159,7 @@ static int parse_opts(int argc, char **argv, bool is_run, struct run_opts *o)
                 char num[32];
                 size_t len = strcspn(t, ",");
                 snprintf(num, sizeof(num), "%.*s", (int)(len < 31 ? len : 31), t);
-                if (units_parse_uint(num, &v) || (c == 'J' && (v < 1 || v > 1024 || t[len])) ||
+                if (len > 31 || units_parse_uint(num, &v) || (c == 'J' && (v < 1 || v > 1024 || t[len])) ||
                     (c == 'P' && (o->npoint == SWEEP_MAX_AXES || (t[len] == ',' && !t[len + 1])))) {
                     fprintf(stderr, "mpstack %s: --%s expects %s, got '%s'\n", cmd,
                             c == 'J' ? "jobs" : "sweep-point",

@@ -142,6 +142,9 @@ def mistakes_are_reported_at_their_line_before_anything_runs():
           "than 100000 runs" in p.stderr, f"exit {p.returncode}: {p.stderr}")
     p = run("run", GOOD, "--sweep-point", "5,0", "--set", "outputs.store=false")
     check(p.returncode == 2 and "index 5 is out of range" in p.stderr, f"{p.stderr}")
+    # a number longer than the parser reads is refused, not cut to its first 31 digits
+    p = run("run", GOOD, "--sweep-point", "0" * 31 + "1,0", "--set", "outputs.store=false")
+    check(p.returncode == 2 and "--sweep-point expects" in p.stderr, f"{p.stderr}")
     for args, msg in ((("--trace", path("t.json")), "would be written by every run at once"),
                       (("--json",), "--json is not supported"),
                       (("--set", "workloads.q.load=0.4"),
