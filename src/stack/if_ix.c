@@ -15,6 +15,7 @@
 #include "prot/ether.h"
 #include "stack/ether.h"
 #include "stack/if.h"
+#include "stack/ifpoll.h"
 #include "stack/mbuf.h"
 #include "stack/netisr.h"
 
@@ -62,11 +63,6 @@ struct ix_vec {
     unsigned v;
 };
 
-struct ix_poller {
-    struct ix_softc *sc;
-    unsigned cpu;
-};
-
 struct ix_softc {
     struct kernel *k;
     struct kern_dev *dev;
@@ -77,7 +73,6 @@ struct ix_softc {
     struct ix_txr tx[128];
     uint32_t *tx_wb;
     struct ix_vec vecs[64];
-    struct ix_poller pollers[KERNEL_MAXCPU];
     struct ix_stats st;        /* [E] */
     struct nic_prog prog;
 };
@@ -403,17 +398,24 @@ static const struct if_ops ix_ops = {.if_start = ix_start,
                                      .if_serialize_tx = ix_serialize_tx,
                                      .if_deserialize_tx = ix_deserialize_tx};
 
-/* TX completion work of ring j (interrupt or poll, on the ring's CPU): under the ring's
- * serializer, reclaim, and if packets wait and nobody transmits, transmit (ifsq_devstart). */
+/* TX completion work of a ring, on its CPU with its serializer held: reclaim, and if
+ * packets wait and nobody transmits, transmit (ifsq_devstart). */
+static void tx_service_held(struct ix_txr *t)
+{
+    struct ix_softc *sc = t->sc;
+    ix_txeof(t);
+    struct ifaltq_subque *sq = subq_of(sc, t->q);
+    if (sq && !ifsq_is_empty(sc->k->k_mach, sq) && ifsq_devstart(sc->ifp, sq))
+        sc->st.tx_completion_starts++;
+}
+
+/* The same from an interrupt handler, which waits for the serializer. */
 static void tx_service(struct ix_softc *sc, unsigned j)
 {
     struct ix_txr *t = &sc->tx[j];
     struct kern_machine *km = sc->k->k_mach;
     spin_lock(km, t->ser);
-    ix_txeof(t);
-    struct ifaltq_subque *sq = subq_of(sc, j);
-    if (sq && !ifsq_is_empty(km, sq) && ifsq_devstart(sc->ifp, sq))
-        sc->st.tx_completion_starts++;
+    tx_service_held(t);
     spin_unlock(km, t->ser);
 }
 
@@ -449,37 +451,23 @@ static void msi_handler(void *arg)
        (uint32_t)nic_prog_intr_mask(NIC_PROG_MSI, 0, sc->a.rx_rings, sc->a.rx_vec, sc->a.tx_vec[0]));
 }
 
-/* One poll of this CPU's rings (ix_npoll_rx, ix_npoll_tx). */
-static void poll_pass(void *arg)
+/* polling(4) handlers (ix_npoll_rx, ix_npoll_tx), called by ifpoll.c's poll messages in the
+ * ring CPU's netisr: RX takes at most `count` packets; TX runs with the ring's serializer. */
+static void ix_npoll_rx(void *arg, int count)
 {
-    struct ix_poller *pl = arg;
-    struct ix_softc *sc = pl->sc;
-    sc->st.polls++;
-    for (unsigned i = 0; i < sc->a.rx_rings; i++)
-        if (sc->a.rx_cpu[i] == pl->cpu)
-            ix_rxeof(sc, i, sc->a.poll_burst);
-    for (unsigned j = 0; j < sc->a.tx_rings; j++)
-        if (sc->a.tx_cpu[j] == pl->cpu)
-            tx_service(sc, j);
+    struct ix_rxr *r = arg;
+    r->sc->st.polls++;
+    ix_rxeof(r->sc, r->q, (uint32_t)count);
 }
 
-/* polling(4): DragonFly's poll handlers are messages to the CPU's netisr, so each pass is
- * netisr work followed by the rollups (what it defers, a start for the owner, runs then). */
-static void poller_main(void *arg)
+static void ix_npoll_tx(void *arg, int count)
 {
-    struct ix_poller *pl = arg;
-    struct ix_softc *sc = pl->sc;
-    struct kern_machine *km = sc->k->k_mach;
-    kern_time_t period = KERN_PS_PER_S / sc->a.pollhz;
-    for (;;) {
-        netisr_run_work(sc->k, poll_pass, pl);
-        kern_sleep(km, pl, period);
-    }
+    (void)count;
+    tx_service_held(arg);
 }
 
 static void start_service(struct ix_softc *sc)
 {
-    struct kern_machine *km = sc->k->k_mach;
     char name[64];
     const char *ifname = sc->ifp->if_xname;
     if (sc->a.mode == IX_MODE_MSIX) {
@@ -492,19 +480,11 @@ static void start_service(struct ix_softc *sc)
         snprintf(name, sizeof(name), "%s-msi", ifname);
         kern_dev_intr(sc->dev, 0, 0, name, msi_handler, sc);
     } else {
-        for (unsigned c = 0; c < sc->k->k_ncpus && c < KERNEL_MAXCPU; c++) {
-            bool has = false;
-            for (unsigned i = 0; i < sc->a.rx_rings; i++)
-                has |= sc->a.rx_cpu[i] == c;
-            for (unsigned j = 0; j < sc->a.tx_rings; j++)
-                has |= sc->a.tx_cpu[j] == c;
-            if (!has)
-                continue;
-            sc->pollers[c] = (struct ix_poller){sc, c};
-            snprintf(name, sizeof(name), "%s-poll%u", ifname, c);
-            kern_thread_start(km, c, name, KERN_PRI_SOFT_NORM, "netisr", poller_main,
-                              &sc->pollers[c]);
-        }
+        for (unsigned i = 0; i < sc->a.rx_rings; i++)
+            ifpoll_register(sc->k, sc->a.rx_cpu[i], true, ix_npoll_rx, &sc->rx[i], NULL);
+        for (unsigned j = 0; j < sc->a.tx_rings; j++)
+            ifpoll_register(sc->k, sc->a.tx_cpu[j], false, ix_npoll_tx, &sc->tx[j],
+                            sc->tx[j].ser);
     }
 }
 

@@ -21,7 +21,8 @@
  *    never reclaims. Completions are read from the head write-back (ix_txeof) only in the
  *    ring's interrupt or its CPU's poll, which clear oactive and restart (ifsq_devstart).
  *  - Service: MSI-X (a vector per ring pair, re-enabled through EIMS), one MSI, or polling
- *    (a thread per CPU with rings, at pollhz, poll_burst descriptors per ring).
+ *    (ifpoll.c: poll messages in the ring CPU's netisr, at kernel.poll_hz, with an adaptive
+ *    budget of packets per ring per tick).
  */
 #ifndef MPSTACK_STACK_IF_IX_H
 #define MPSTACK_STACK_IF_IX_H
@@ -43,7 +44,6 @@ struct ix_attach_args {
     uint32_t vec_rate[64];
     uint8_t reta[128];
     unsigned rx_ndesc, tx_ndesc;
-    uint32_t pollhz, poll_burst;
     uint8_t mac[6];
     uint32_t mtu;
     uint32_t ifq_maxlen;

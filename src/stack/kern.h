@@ -155,5 +155,10 @@ void kern_dev_write(struct kern_dev *d, uint32_t reg, uint32_t val);
  * interrupt thread (any, during attach). */
 void kern_dev_intr(struct kern_dev *d, unsigned vector, unsigned cpu, const char *name,
                    kern_intr_fn fn, void *arg);
+/* A periodic timer interrupt on `cpu` (a per-CPU systimer): fn(arg) runs in the CPU's
+ * interrupt context every `period`, first one period from now; a tick that finds the
+ * previous one not yet handled merges with it (systimer_init_periodic_nq). (set-up) */
+void kern_timer_periodic(struct kern_machine *km, unsigned cpu, const char *name,
+                         kern_time_t period, kern_intr_fn fn, void *arg);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "stack/if.h"
+#include "stack/ifpoll.h"
 #include "stack/ip_var.h"
 #include "stack/mbuf.h"
 #include "stack/netisr.h"
@@ -71,6 +72,7 @@ struct kernel *kernel_create(struct kern_machine *km, const char *name,
     }
     k->k_mbufs = objcache_create(k, cfg->nmbclusters, cfg->magazine);
     k->k_netisr = netisr_create(k);
+    k->k_ifpoll = ifpoll_create(k);
     if_register_rollup(k);
     ether_register(k);
     if (ipstat_init(k))
@@ -82,7 +84,11 @@ struct kernel *kernel_create(struct kern_machine *km, const char *name,
     return k;
 }
 
-void kernel_start(struct kernel *k) { netisr_start(k); }
+void kernel_start(struct kernel *k)
+{
+    netisr_start(k);
+    ifpoll_start(k);
+}
 
 void kernel_destroy(struct kernel *k)
 {
@@ -94,6 +100,7 @@ void kernel_destroy(struct kernel *k)
     for (unsigned i = 0; i < k->k_nifnet; i++)
         if_destroy(k, k->k_ifnet[i]);
     ipstat_fini(k);
+    ifpoll_destroy(k);
     netisr_destroy(k);
     objcache_destroy(k, k->k_mbufs);
     for (unsigned c = 0; c < k->k_ncpus; c++)

@@ -75,12 +75,17 @@ struct kernel_cfg {
     uint64_t ifq_stage;      /* net.link.stage_cntmax: packets a netisr stages per subqueue
                                 before it starts transmission (1: start at once) */
     uint64_t extra_routes;   /* random prefixes added to the table (a realistic depth) */
+    uint64_t poll_hz;        /* polling(4): ticks a second per CPU (net.ifpoll.pollhz) */
+    uint64_t poll_burst_max; /* most packets per ring per tick (burst_max) */
+    uint64_t poll_each_burst;/* packets per ring per poll message (each_burst) */
+    uint64_t poll_user_frac; /* percent of a tick the polls leave free (user_frac) */
 };
 
 struct mbuf;
 struct ifnet;
 struct rtable;
 struct netisr;
+struct ifpoll;
 struct objcache;
 
 /* Reasons a packet is dropped, each counted (drop.<name> in the results). */
@@ -132,6 +137,7 @@ struct kernel {
     struct kcpu *k_cpu[KERNEL_MAXCPU];
     struct objcache *k_mbufs;        /* mbuf + cluster pairs */
     struct netisr *k_netisr;
+    struct ifpoll *k_ifpoll;         /* polling(4) contexts (ifpoll.c) */
     struct ifnet *k_ifnet[KERNEL_MAXIF];
     unsigned k_nifnet;
     struct rtable *k_rt[KERNEL_MAXCPU]; /* per-CPU replicas, or [0] shared by all */

@@ -60,6 +60,7 @@ struct netisr {
     } rollup[NETISR_MAXROLLUP];
     unsigned nrollup;
     struct netisr_stats st;          /* [E] */
+    uint64_t sending;                /* [E] counted as sent, not yet on a port or IPI queue */
     uint32_t seq;                    /* [E] */
     struct {
         netisr_fn fn;
@@ -346,16 +347,20 @@ void netisr_sendmsg(struct kernel *k, struct netmsg *nm, unsigned cpu, enum neti
         ni->st.local_puts++;
     else
         ni->st.remote_puts++;
+    ni->sending++; /* the put may wait (a lock, a full IPI queue) while others run */
     if (k->k_cfg.port == PORT_SPIN)
         port_put_spin(k, p, nm);
     else if (local)
         port_put_local(k, nm);
     else
         ipiq_send(ni, cpu, port_put_local, nm);
+    ni->sending--;
 }
 
 /* ---- the thread ---- */
 
+/* Take the next message; it counts as handled from here (the unlock may let others run
+ * before its handler does, and the invariant check may run then). */
 static struct netmsg *port_get(struct kernel *k, struct nport *p)
 {
     struct kern_machine *km = k->k_mach;
@@ -363,10 +368,12 @@ static struct netmsg *port_get(struct kernel *k, struct nport *p)
     if (k->k_cfg.port == PORT_SPIN) {
         spin_lock(km, &p->lock);
         nm = port_pop(km, p);
+        k->k_netisr->st.handled += nm != NULL;
         spin_unlock(km, &p->lock);
     } else {
         kern_crit_enter(km);
         nm = port_pop(km, p);
+        k->k_netisr->st.handled += nm != NULL;
         kern_crit_exit(km);
     }
     return nm;
@@ -430,7 +437,6 @@ static uint64_t netisr_batch(struct netisr *ni, struct nport *p)
     while (n < k->k_cfg.netisr_batch && (nm = port_get(k, p)) != NULL) {
         kern_charge_op(km, KOP_netisr_msg, 1);
         nm->nm_flags &= ~NMF_QUEUED;
-        ni->st.handled++;
         bool tr = kern_tracing(km);
         if (tr) {
             kern_trace_flow(km, false, nm->nm_seq, "netmsg");
@@ -456,17 +462,6 @@ bool netisr_in_work(struct kernel *k)
         return false;
     const struct ncpu *nc = ni->cpu[kern_curcpu(k->k_mach)];
     return nc->working && nc->work_td == kern_curthread(k->k_mach);
-}
-
-void netisr_run_work(struct kernel *k, void (*fn)(void *arg), void *arg)
-{
-    struct netisr *ni = k->k_netisr;
-    unsigned cpu = kern_curcpu(k->k_mach);
-    struct ncpu *nc = ni->cpu[cpu];
-    struct work_mark outer = work_enter(k->k_mach, nc);
-    fn(arg);
-    work_leave(nc, outer);
-    run_rollups(ni, cpu);
 }
 
 static void netisr_main(void *arg)
@@ -564,11 +559,12 @@ uint64_t netisr_queued(const struct kernel *k)
 void netisr_check(const struct kernel *k)
 {
     const struct netisr_stats *st = &k->k_netisr->st;
-    uint64_t queued = netisr_queued(k);
-    if (st->sent != st->handled + queued) {
-        fprintf(stderr, "%s: netisr messages: %llu sent != %llu handled + %llu queued\n",
-                k->k_name, (unsigned long long)st->sent, (unsigned long long)st->handled,
-                (unsigned long long)queued);
+    uint64_t queued = netisr_queued(k), sending = k->k_netisr->sending;
+    if (st->sent != st->handled + queued + sending) {
+        fprintf(stderr, "%s: netisr messages: %llu sent != %llu handled + %llu queued + %llu "
+                "being sent\n", k->k_name, (unsigned long long)st->sent,
+                (unsigned long long)st->handled, (unsigned long long)queued,
+                (unsigned long long)sending);
         abort();
     }
 }

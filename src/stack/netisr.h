@@ -5,8 +5,7 @@
  * Each CPU runs one netisr thread (or, with NETISR_THREE, a TCP, a UDP and an "other"
  * thread, as in 2006). A thread waits on its port, then handles up to netisr_batch messages
  * in a row and runs the registered rollups (deferred work such as starting transmission),
- * then waits again. A polling pass (netisr_run_work) is netisr work too, followed by the
- * rollups.
+ * then waits again. polling(4)'s polls are messages too (ifpoll.c).
  *
  * Port back ends:
  *  - PORT_IPIQ (thread port): a put from the owner's CPU enqueues directly; from another CPU
@@ -50,13 +49,10 @@ typedef void (*netisr_rollup_fn)(struct kernel *k, unsigned cpu, void *arg);
 void netisr_register_rollup(struct kernel *k, netisr_rollup_fn fn, void *arg);
 
 /* Whether the caller runs as netisr work, after which this CPU's rollups run: a message
- * handler, or polling(4)'s pass (DragonFly: curthread->td_type == TD_TYPE_NETISR); not an
- * interrupt thread that preempted one, nor set-up code. Work deferred to the rollups from
- * here is certain to run. (thread) */
+ * handler, polling(4)'s polls included (DragonFly: curthread->td_type ==
+ * TD_TYPE_NETISR); not an interrupt thread that preempted one, nor set-up code. Work
+ * deferred to the rollups from here is certain to run. (thread) */
 bool netisr_in_work(struct kernel *k);
-/* Run fn(arg) on the calling CPU as netisr work, then the rollups: DragonFly's polling(4)
- * handlers are messages to the netisr (ifpoll), so the rollups follow them. (thread) */
-void netisr_run_work(struct kernel *k, void (*fn)(void *arg), void *arg);
 
 /* CPU that handles a flow hash: hash & mask over the power-of-two netisr CPUs. */
 static inline unsigned netisr_hashcpu(const struct kernel *k, uint32_t hash)
@@ -76,7 +72,8 @@ struct netisr_stats {
 void netisr_stats(const struct kernel *k, struct netisr_stats *out);
 /* Messages sitting in ports and IPI queues now. */
 uint64_t netisr_queued(const struct kernel *k);
-/* Invariants: sent == handled + queued; every queued message is marked queued. */
+/* Invariants: sent == handled + queued + being sent (a put waiting for a lock or an IPI
+ * queue when the check runs); every queued message is marked queued. */
 void netisr_check(const struct kernel *k);
 /* Apply fn to every message still queued (control messages too: nm_flags NMF_CONTROL). */
 void netisr_foreach_queued(const struct kernel *k, void (*fn)(struct netmsg *nm, void *arg),

@@ -142,6 +142,25 @@ static const struct param_def kernel_params[] = {
      .doc = "random prefixes (seeded, /8 to /24 outside 10/8) added to every routing table "
             "of each stack host, via its first interface with a peer (a host with none gets "
             "none), for a realistic trie depth"},
+    {.key = "poll_hz", .type = PT_UINT, .offset = KF(poll_hz), .def = "6000", .min = 1,
+     .max = 30000, .unit = "Hz",
+     .doc = "polling(4) ticks a second on each polling CPU, plus (cpu x 3) mod 50 so that CPUs "
+            "do not tick in step (net.ifpoll.pollhz, IFPOLL_FREQ_DEFAULT; NICs in polling "
+            "mode on a stack host)"},
+    {.key = "poll_burst_max", .type = PT_UINT, .offset = KF(poll_burst_max), .def = "250",
+     .min = 10, .max = 5000, .unit = "packets",
+     .doc = "most packets polling takes from each RX ring in a tick (net.ifpoll.burst_max, "
+            "IOPOLL_BURST_MAX); the budget in use adapts between 1 and this"},
+    {.key = "poll_each_burst", .type = PT_UINT, .offset = KF(poll_each_burst), .def = "50",
+     .min = 1, .max = 5000, .unit = "packets",
+     .doc = "packets per ring per poll message: a tick's budget is taken in chunks of this, "
+            "each queued behind the netisr's other messages (net.ifpoll.each_burst, "
+            "IOPOLL_EACH_BURST; at most poll_burst_max)"},
+    {.key = "poll_user_frac", .type = PT_UINT, .offset = KF(poll_user_frac), .def = "50",
+     .max = 100, .unit = "percent",
+     .doc = "share of each tick polling leaves to other work: a tick whose polls take longer "
+            "than 100 - this percent of it lowers the budget by one, else raises it "
+            "(net.ifpoll.user_frac, IOPOLL_USER_FRAC)"},
 };
 
 #define OPCF(i) (offsetof(struct op_costs_cfg, cycles) + (i) * sizeof(uint64_t))
@@ -204,10 +223,13 @@ static const struct param_def nic_params[] = {
      .doc = "hosts without the stack: drain (the reference driver takes and recycles "
             "received descriptors) or none (nobody does; rings fill)"},
     {.key = "pollhz", .type = PT_UINT, .offset = NICF(pollhz), .def = "6000", .min = 1,
-     .max = 30000, .unit = "Hz", .doc = "polling frequency (DragonFly IFPOLL_FREQ_DEFAULT)"},
+     .max = 30000, .unit = "Hz",
+     .doc = "hosts without the stack: the reference driver's polling frequency (a stack host "
+            "polls at kernel.poll_hz)"},
     {.key = "poll_burst", .type = PT_UINT, .offset = NICF(poll_burst), .def = "250", .min = 1,
      .max = 5000, .unit = "descriptors",
-     .doc = "descriptors per ring per poll (DragonFly IOPOLL_BURST_MAX)"},
+     .doc = "hosts without the stack: descriptors the reference driver takes per ring per "
+            "poll (a stack host: kernel.poll_burst_max and poll_each_burst)"},
     {.key = "mtu", .type = PT_UINT, .offset = NICF(mtu), .def = "1500", .min = IF_MTU_MIN,
      .max = 1500, .unit = "bytes",
      .doc = "the interface's IPv4 MTU (stack hosts): received frames longer than it plus the "

@@ -31,6 +31,10 @@ struct kern_ipi {
 struct kern_irq {
     kern_intr_fn fn;
     void *arg;
+    /* a periodic timer's (kern_timer_periodic) */
+    struct hw_irq *irq;
+    struct sim_timer timer;
+    sim_time_t period, next;
 };
 
 struct kern_machine {
@@ -238,14 +242,42 @@ static void irq_trampoline(void *arg, unsigned cpu)
     ki->fn(ki->arg);
 }
 
-void kern_dev_intr(struct kern_dev *d, unsigned vector, unsigned cpu, const char *name,
-                   kern_intr_fn fn, void *arg)
+static struct kern_irq *irq_new(struct kern_machine *km, kern_intr_fn fn, void *arg)
 {
-    struct kern_machine *km = d->km;
     SIM_ASSERT(km->nirqs < sizeof(km->irqs) / sizeof(km->irqs[0]));
     struct kern_irq *ki = xcalloc(1, sizeof(*ki));
     ki->fn = fn;
     ki->arg = arg;
     km->irqs[km->nirqs++] = ki;
+    return ki;
+}
+
+void kern_dev_intr(struct kern_dev *d, unsigned vector, unsigned cpu, const char *name,
+                   kern_intr_fn fn, void *arg)
+{
+    struct kern_machine *km = d->km;
+    struct kern_irq *ki = irq_new(km, fn, arg);
     nic_msix_bind(d->nic, vector, hw_irq_create(km->h, name, cpu, irq_trampoline, ki));
+}
+
+/* A tick: raise the timer's vector (a tick that finds the last one still pending merges
+ * with it) and arm the next one, on the fixed grid. */
+static void systimer_tick(struct sim *sim, void *arg)
+{
+    struct kern_irq *ki = arg;
+    hw_irq_raise(ki->irq);
+    ki->next += ki->period;
+    sim_timer_arm(sim, &ki->timer, ki->next);
+}
+
+void kern_timer_periodic(struct kern_machine *km, unsigned cpu, const char *name,
+                         kern_time_t period, kern_intr_fn fn, void *arg)
+{
+    SIM_ASSERT(period > 0);
+    struct kern_irq *ki = irq_new(km, fn, arg);
+    ki->irq = hw_irq_create(km->h, name, cpu, irq_trampoline, ki);
+    ki->period = period;
+    ki->next = sim_now(km->sim) + period;
+    sim_timer_init(&ki->timer, systimer_tick, ki);
+    sim_timer_arm(km->sim, &ki->timer, ki->next);
 }

@@ -18,6 +18,7 @@
 #include "sim/panic.h"
 #include "stack/if.h"
 #include "stack/if_ix.h"
+#include "stack/ifpoll.h"
 #include "stack/ip_var.h"
 #include "stack/mbuf.h"
 #include "stack/netisr.h"
@@ -42,6 +43,7 @@ struct ws_host {
     struct netisr_stats ns0;
     uint64_t intr0;
     uint64_t txc0[TXC_COUNT]; /* transmission counts (tx_counts) */
+    struct ifpoll_stats poll0;
 };
 
 struct world_stacks {
@@ -155,8 +157,6 @@ bool wstack_take_nic(struct world_stacks *ws, const struct nic_cfg *nc, struct n
     const struct nic_chip *chip = nic_chip(n);
     a.rx_ndesc = nc->rx_ring ? (unsigned)nc->rx_ring : chip->ring_default;
     a.tx_ndesc = nc->tx_ring ? (unsigned)nc->tx_ring : 1024;
-    a.pollhz = (uint32_t)nc->pollhz;
-    a.poll_burst = (uint32_t)nc->poll_burst;
     a.mtu = (uint32_t)nc->mtu;
     a.ifq_maxlen = (uint32_t)ws->c->kernel.ifq_maxlen;
     SIM_ASSERT(config_parse_mac(nc->mac, a.mac) == 0);
@@ -301,6 +301,7 @@ void wstack_measure_start(struct world_stacks *ws)
         wh->ipis0 = host_ipis(wh->hw);
         netisr_stats(wh->k, &wh->ns0);
         tx_counts(wh, wh->txc0);
+        ifpoll_stats(wh->k, &wh->poll0);
     }
 }
 
@@ -407,6 +408,22 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
     rec_metricf(rec, "events", (double)tx[TXC_RING_FULL], "tx.ring_full");
     rec_metricf(rec, "acquisitions/s", secs > 0 ? (double)tx[TXC_LOCKS] / secs : 0,
                 "ifq.lock_rate");
+    /* polling(4): lost ticks in the window; the budgets and loads where the window ends */
+    uint64_t lost = 0, ticks = 0, bsum = 0, fsum = 0, pcpus = 0;
+    for (size_t i = 0; i < ws->nh; i++) {
+        struct ifpoll_stats ps;
+        ifpoll_stats(ws->h[i].k, &ps);
+        lost += ps.lost_polls - ws->h[i].poll0.lost_polls;
+        ticks += ps.ticks - ws->h[i].poll0.ticks;
+        bsum += ps.burst_sum;
+        fsum += ps.kern_frac_sum;
+        pcpus += ps.cpus;
+    }
+    if (pcpus) {
+        rec_metricf(rec, "packets", per((double)bsum, (double)pcpus), "poll.burst");
+        rec_metricf(rec, "percent", per((double)fsum, (double)pcpus), "poll.kern_frac");
+        rec_metricf(rec, "fraction", per((double)lost, (double)ticks), "poll.lost");
+    }
     /* Where the mbufs are when measurement ends (gauges, summed over stack hosts). */
     uint64_t in_use = 0, posted = 0, held = 0, queued = 0, limit = 0;
     for (size_t i = 0; i < ws->nh; i++) {

@@ -73,6 +73,14 @@ struct kern_dev {
     void *on_write_arg;
 };
 
+/* A periodic timer (kern_timer_periodic); the test fires it (fake_kern_timer_fire). */
+struct fk_timer {
+    bool set;
+    kern_time_t period;
+    kern_intr_fn fn;
+    void *arg;
+};
+
 struct kern_machine {
     unsigned ncpus, curcpu;
     const void *curthread; /* NULL: the test's own code */
@@ -87,6 +95,7 @@ struct kern_machine {
     struct fk_thread *threads;
     size_t nthreads, threads_cap;
     struct fk_ipi *ipi; /* [ncpus] */
+    struct fk_timer *timer; /* [ncpus]: one per CPU at most */
     struct kern_dev *devs;
 };
 
@@ -156,6 +165,7 @@ struct kern_machine *fake_kern_create(unsigned ncpus)
     km->ncpus = ncpus;
     km->fail_after = -1;
     km->ipi = fk_calloc(ncpus, sizeof(*km->ipi));
+    km->timer = fk_calloc(ncpus, sizeof(*km->timer));
     km->regions[0] = fk_strdup("other");
     km->nregions = 1;
     return km;
@@ -189,6 +199,7 @@ void fake_kern_destroy(struct kern_machine *km)
     for (size_t i = 0; i < km->nregions; i++)
         free(km->regions[i]);
     free(km->ipi);
+    free(km->timer);
     free(km);
 }
 
@@ -418,6 +429,33 @@ uint64_t fake_kern_ipis(const struct kern_machine *km, unsigned to)
 {
     fk_check_cpu(km, to, "fake_kern_ipis");
     return km->ipi[to].received;
+}
+
+void kern_timer_periodic(struct kern_machine *km, unsigned cpu, const char *name,
+                         kern_time_t period, kern_intr_fn fn, void *arg)
+{
+    (void)name;
+    fk_check_cpu(km, cpu, "kern_timer_periodic");
+    if (!fn || !period)
+        fk_die("kern_timer_periodic: CPU %u: no handler or a zero period", cpu);
+    if (km->timer[cpu].set)
+        fk_die("kern_timer_periodic: CPU %u has a timer already (the fake keeps one)", cpu);
+    km->timer[cpu] = (struct fk_timer){true, period, fn, arg};
+}
+
+kern_time_t fake_kern_timer_period(const struct kern_machine *km, unsigned cpu)
+{
+    fk_check_cpu(km, cpu, "fake_kern_timer_period");
+    return km->timer[cpu].set ? km->timer[cpu].period : 0;
+}
+
+bool fake_kern_timer_fire(struct kern_machine *km, unsigned cpu)
+{
+    fk_check_cpu(km, cpu, "fake_kern_timer_fire");
+    if (!km->timer[cpu].set)
+        return false;
+    fk_run_on(km, cpu, &km->timer[cpu], km->timer[cpu].fn, km->timer[cpu].arg);
+    return true;
 }
 
 bool fake_kern_ipi_deliver(struct kern_machine *km, unsigned cpu)

@@ -90,6 +90,10 @@ void fake_kern_thread_run(struct kern_machine *km, size_t i);
 /* IPIs sent to `to` (< ncpus); run `cpu`'s IPI handler as if one arrived (false if none). */
 uint64_t fake_kern_ipis(const struct kern_machine *km, unsigned to);
 bool fake_kern_ipi_deliver(struct kern_machine *km, unsigned cpu);
+/* The CPU's periodic timer (kern_timer_periodic): its period (0: none), and one tick run
+ * now as that CPU's interrupt (false: no timer). */
+kern_time_t fake_kern_timer_period(const struct kern_machine *km, unsigned cpu);
+bool fake_kern_timer_fire(struct kern_machine *km, unsigned cpu);
 
 /* Register a device that kern_dev_find will return under `name` (copied, unique), with
  * chip model `model` ("82576", "82599"; copied) behind socket 0. Freed with the machine. */

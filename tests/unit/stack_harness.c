@@ -27,7 +27,9 @@ struct kernel_cfg harness_default_cfg(void)
                                .stats = STATS_PERCPU, .routes = ROUTES_PERCPU,
                                .tx_rings = TX_PERCPU, .netisr_batch = 512, .ipiq_depth = 32,
                                .nmbclusters = 256, .magazine = 16, .forwarding = true,
-                               .trust_rxcsum = true, .ifq_maxlen = 64, .ifq_stage = 4};
+                               .trust_rxcsum = true, .ifq_maxlen = 64, .ifq_stage = 4,
+                               .poll_hz = 6000, .poll_burst_max = 250,
+                               .poll_each_burst = 50, .poll_user_frac = 50};
 }
 
 void harness_init(struct harness *h, const struct kernel_cfg *cfg)
@@ -38,8 +40,8 @@ void harness_init(struct harness *h, const struct kernel_cfg *cfg)
     h->k = kernel_create(h->km, "h", cfg);
     h->dev = fake_kern_add_dev(h->km, "ix0", "82599");
     struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
-                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
-                               .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
+                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC,
+                               .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
                                .ifq_maxlen = (uint32_t)cfg->ifq_maxlen};
     a.vec_rate[0] = 8000;
     h->sc = ix_attach(h->k, h->dev, &a);

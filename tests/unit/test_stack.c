@@ -19,6 +19,7 @@
 #include "prot/ip.h"
 #include "stack/if.h"
 #include "stack/if_ix.h"
+#include "stack/ifpoll.h"
 #include "stack/ip_var.h"
 #include "stack/mbuf.h"
 #include "stack/netisr.h"
@@ -351,8 +352,8 @@ static void txq_init(struct txq *t, unsigned stage)
     t->k = kernel_create(t->km, "q", &cfg);
     t->dev = fake_kern_add_dev(t->km, "ix0", "82599");
     struct ix_attach_args a = {.mode = IX_MODE_MSIX, .rx_rings = 1, .tx_rings = 1, .nvec = 1,
-                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC, .pollhz = 6000,
-                               .poll_burst = 250, .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
+                               .rx_ndesc = H_RXDESC, .tx_ndesc = H_TXDESC,
+                               .mac = {2, 0, 0, 0, 0, 1}, .mtu = 1500,
                                .ifq_maxlen = 64};
     a.vec_rate[0] = 8000;
     t->sc = ix_attach(t->k, t->dev, &a);
@@ -702,6 +703,97 @@ static void test_owner_start_deferred_to_rollup(void)
     txq_fini(&t);
 }
 
+/* ---- polling(4) (ifpoll.c) ---- */
+
+struct fake_ring {
+    struct kern_machine *km;
+    unsigned calls, taken;
+    int last;
+    uint64_t cycles_per_packet; /* the work each packet costs the poll */
+};
+
+static void fake_npoll(void *arg, int count)
+{
+    struct fake_ring *r = arg;
+    r->calls++;
+    r->last = count;
+    if (count > 0) {
+        r->taken += (unsigned)count;
+        kern_charge(r->km, r->cycles_per_packet * (uint64_t)count);
+    }
+}
+
+static uint64_t poll_burst_now(const struct kernel *k)
+{
+    struct ifpoll_stats ps;
+    ifpoll_stats(k, &ps);
+    return ps.burst_sum;
+}
+
+/* One tick of CPU 0's timer, then its netisr until the port is empty. */
+static void poll_tick(struct kern_machine *km, struct kernel *k)
+{
+    CHECK(fake_kern_timer_fire(km, 0));
+    netisr_handle_queued(k, 0);
+}
+
+/* The tick's budget is taken in each_burst chunks, grows by one while the polls' work stays
+ * under 100 - user_frac percent of a tick and shrinks by one above it; a tick that finds
+ * the last one unfinished is lost and polled again at once with the budget cut by 1/8; a TX
+ * handler whose serializer is held is skipped. Timers tick at pollhz + (cpu * 3) % 50. */
+static void test_ifpoll_adapts_its_burst(void)
+{
+    struct kern_machine *km = fake_kern_create(2);
+    struct kernel_cfg cfg = harness_default_cfg();
+    struct kernel *k = kernel_create(km, "h", &cfg);
+    struct fake_ring rx = {.km = km}, tx = {.km = km};
+    struct spinlock ser = {0};
+    ifpoll_register(k, 0, true, fake_npoll, &rx, NULL);
+    ifpoll_register(k, 0, false, fake_npoll, &tx, &ser);
+    ifpoll_register(k, 1, true, fake_npoll, &rx, NULL);
+    ifpoll_start(k);
+    CHECK(fake_kern_timer_period(km, 0) == KERN_PS_PER_S / 6000);
+    CHECK(fake_kern_timer_period(km, 1) == KERN_PS_PER_S / 6003);
+    fake_kern_set_cpu(km, 0);
+
+    /* light work (1 us per tick): the budget starts at each_burst (50) and grows */
+    rx.cycles_per_packet = 20; /* 50 x 20 cycles at 1 GHz = 1 us */
+    CHECK(poll_burst_now(k) == 100); /* two RX contexts at 50 */
+    poll_tick(km, k);
+    CHECK(rx.calls == 1 && rx.last == 50 && tx.calls == 1 && tx.last == -1);
+    CHECK(poll_burst_now(k) == 101);
+    poll_tick(km, k); /* budget 51: a chunk of 50, then one of 1 */
+    CHECK(rx.calls == 3 && rx.last == 1 && rx.taken == 101);
+    CHECK(poll_burst_now(k) == 102);
+
+    /* heavy work: 52 packets x 2000 cycles = 104 us > 50% of a 166.7 us tick */
+    rx.cycles_per_packet = 2000;
+    poll_tick(km, k);
+    CHECK(rx.taken == 153 && poll_burst_now(k) == 101);
+
+    /* two ticks before the netisr runs: one is lost, and the budget is cut by an eighth */
+    CHECK(fake_kern_timer_fire(km, 0) && fake_kern_timer_fire(km, 0));
+    netisr_handle_queued(k, 0);
+    struct ifpoll_stats ps;
+    ifpoll_stats(k, &ps);
+    CHECK(ps.lost_polls == 2); /* RX and TX each lost one */
+    CHECK(ps.ticks == 5);
+    /* 51 taken and -1 (heavy), then 50 - 50/8 = 44 taken in the repoll, -1 again */
+    CHECK(rx.taken == 153 + 51 + 44);
+    CHECK(poll_burst_now(k) - 50 == 43);
+
+    /* the TX ring's serializer held elsewhere: its handler is skipped, RX still polled */
+    unsigned txc = tx.calls;
+    ser.sl_lock = 1;
+    poll_tick(km, k);
+    ifpoll_stats(k, &ps);
+    CHECK(tx.calls == txc && ps.skipped == 1);
+    ser.sl_lock = 0;
+    netisr_check(k);
+    kernel_destroy(k);
+    fake_kern_destroy(km);
+}
+
 int main(void)
 {
     RUN(test_good_frame_forwarded);
@@ -716,5 +808,6 @@ int main(void)
     RUN(test_send_queue_restarts_after_full_ring);
     RUN(test_staging_counts_bytes);
     RUN(test_owner_start_deferred_to_rollup);
+    RUN(test_ifpoll_adapts_its_burst);
     return check_result();
 }
