@@ -40,7 +40,7 @@ struct iopoll_ctx {
     unsigned nrec;               /* [I] after set-up */
     struct iopoll_rec rec[IFPOLL_MAXREC]; /* [I] */
     /* [E] */
-    uint64_t polls, lost_polls, stalled, suspect, skipped;
+    uint64_t lost_polls, stalled, suspect, skipped;
 };
 
 struct ifpoll_cpu {
@@ -57,15 +57,9 @@ struct ifpoll {
     struct ifpoll_cpu cpu[KERNEL_MAXCPU];
 };
 
-static struct iopoll_ctx *ctx_of_poll(struct netmsg *nm)
-{
-    return (struct iopoll_ctx *)((char *)nm - offsetof(struct iopoll_ctx, poll_msg));
-}
-
-static struct iopoll_ctx *ctx_of_more(struct netmsg *nm)
-{
-    return (struct iopoll_ctx *)((char *)nm - offsetof(struct iopoll_ctx, more_msg));
-}
+/* The context a message is embedded in, by the message's member name. */
+#define CTX_OF(nm, member) \
+    ((struct iopoll_ctx *)((char *)(nm) - offsetof(struct iopoll_ctx, member)))
 
 /* The state a handler reads and writes, one touch (it shares the context's first lines). */
 static void touch_state(struct kern_machine *km, struct iopoll_ctx *c)
@@ -97,43 +91,34 @@ static void call_handlers(struct kern_machine *km, struct iopoll_ctx *c, int cou
     }
 }
 
-static void rxpoll_handler(struct netmsg *nm)
+/* rxpoll_handler / txpoll_handler: RX takes the next chunk of the tick's budget (the
+ * first poll of a tick sets the budget and notes the time); TX reclaims every ring. Then
+ * the "more" message goes behind what the handlers queued. */
+static void poll_handler(struct netmsg *nm)
 {
-    struct iopoll_ctx *c = ctx_of_poll(nm);
+    struct iopoll_ctx *c = CTX_OF(nm, poll_msg);
     struct kern_machine *km = c->ip->k->k_mach;
     touch_state(km, c);
-    c->polls++;
     c->phase = 3;
-    if (c->residual_burst == 0) { /* the tick's first poll */
-        c->poll_start = kern_now(km);
-        c->residual_burst = (int32_t)c->poll_burst;
+    int count = -1;
+    if (c->rx) {
+        if (c->residual_burst == 0) { /* the tick's first poll */
+            c->poll_start = kern_now(km);
+            c->residual_burst = (int32_t)c->poll_burst;
+        }
+        count = c->residual_burst < (int32_t)c->each_burst ? c->residual_burst
+                                                           : (int32_t)c->each_burst;
+        c->residual_burst -= count;
     }
-    int cycles = c->residual_burst < (int32_t)c->each_burst ? c->residual_burst
-                                                             : (int32_t)c->each_burst;
-    c->residual_burst -= cycles;
-    call_handlers(km, c, cycles);
+    call_handlers(km, c, count);
     sched_msg(c, &c->more_msg);
     c->phase = 4;
 }
 
-/* A tick asked for while a poll was under way: run again now, as if_poll.c does. */
-static void repoll(struct iopoll_ctx *c)
+/* Adapt the RX budget to the finished tick's work: its duration in microseconds as a
+ * percentage of a tick (integers, as there), against 100 - user_frac. */
+static void rx_adapt(struct iopoll_ctx *c, struct kern_machine *km)
 {
-    sched_msg(c, &c->poll_msg);
-    c->phase = 6;
-}
-
-static void rxpollmore_handler(struct netmsg *nm)
-{
-    struct iopoll_ctx *c = ctx_of_more(nm);
-    struct kern_machine *km = c->ip->k->k_mach;
-    touch_state(km, c);
-    c->phase = 5;
-    if (c->residual_burst > 0) {
-        sched_msg(c, &c->poll_msg);
-        return;
-    }
-    /* the tick's work, in microseconds, as a percentage of a tick (integers, as there) */
     uint64_t us = (kern_now(km) - c->poll_start) / KERN_PS_PER_US;
     uint64_t load = us * c->pollhz / 10000;
     c->kern_frac = load > UINT32_MAX ? UINT32_MAX : (uint32_t)load;
@@ -143,37 +128,39 @@ static void rxpollmore_handler(struct netmsg *nm)
     } else if (c->poll_burst < c->burst_max) {
         c->poll_burst++;
     }
-    if (--c->pending_polls == 0) {
+}
+
+/* rxpollmore_handler / txpollmore_handler: RX polls again while budget is left, else
+ * adapts it. The tick is then done unless ticks were lost meanwhile: then poll again at
+ * once (RX with its budget cut by an eighth). */
+static void pollmore_handler(struct netmsg *nm)
+{
+    struct iopoll_ctx *c = CTX_OF(nm, more_msg);
+    struct kern_machine *km = c->ip->k->k_mach;
+    touch_state(km, c);
+    c->phase = 5;
+    if (c->rx) {
+        if (c->residual_burst > 0) {
+            sched_msg(c, &c->poll_msg);
+            return;
+        }
+        rx_adapt(c, km);
+    }
+    /* a stall reset (iopoll_clock) may have zeroed the count under a chain still running;
+     * if_poll.c would wrap it, and then re-poll at every message until the next reset */
+    if (c->pending_polls > 0)
+        c->pending_polls--;
+    if (c->pending_polls == 0) {
         c->phase = 0;
         return;
     }
-    c->poll_burst -= c->poll_burst / 8;
-    if (c->poll_burst < 1)
-        c->poll_burst = 1;
-    repoll(c);
-}
-
-static void txpoll_handler(struct netmsg *nm)
-{
-    struct iopoll_ctx *c = ctx_of_poll(nm);
-    struct kern_machine *km = c->ip->k->k_mach;
-    touch_state(km, c);
-    c->polls++;
-    c->phase = 3;
-    call_handlers(km, c, -1);
-    sched_msg(c, &c->more_msg);
-    c->phase = 4;
-}
-
-static void txpollmore_handler(struct netmsg *nm)
-{
-    struct iopoll_ctx *c = ctx_of_more(nm);
-    touch_state(c->ip->k->k_mach, c);
-    c->phase = 5;
-    if (--c->pending_polls == 0)
-        c->phase = 0;
-    else
-        repoll(c);
+    if (c->rx) {
+        c->poll_burst -= c->poll_burst / 8;
+        if (c->poll_burst < 1)
+            c->poll_burst = 1;
+    }
+    sched_msg(c, &c->poll_msg);
+    c->phase = 6;
 }
 
 /* iopoll_clock: at a tick, in the timer's interrupt context on c's CPU. */
@@ -216,13 +203,11 @@ static struct iopoll_ctx *ctx_create(struct ifpoll *ip, unsigned cpu, bool rx, u
         kernel_nomem(k, "polling contexts");
     *c = (struct iopoll_ctx){.ip = ip, .cpu = cpu, .rx = rx, .pollhz = hz};
     c->burst_max = (uint32_t)cfg->poll_burst_max;
-    c->each_burst = (uint32_t)cfg->poll_each_burst;
-    if (c->each_burst > c->burst_max)
-        c->each_burst = c->burst_max;
+    c->each_burst = (uint32_t)cfg->poll_each_burst; /* <= burst_max (config.c checks) */
     c->user_frac = (uint32_t)cfg->poll_user_frac;
     c->poll_burst = c->each_burst; /* iopoll_reset_state */
-    c->poll_msg.nm_dispatch = rx ? rxpoll_handler : txpoll_handler;
-    c->more_msg.nm_dispatch = rx ? rxpollmore_handler : txpollmore_handler;
+    c->poll_msg.nm_dispatch = poll_handler;
+    c->more_msg.nm_dispatch = pollmore_handler;
     c->poll_msg.nm_flags = c->more_msg.nm_flags = NMF_CONTROL;
     return c;
 }
@@ -234,7 +219,7 @@ struct ifpoll *ifpoll_create(struct kernel *k)
         abort();
     ip->k = k;
     ip->region = kern_region(k->k_mach, "ifpoll");
-    for (unsigned c = 0; c < k->k_ncpus2; c++) {
+    for (unsigned c = 0; c < k->k_ncpus; c++) {
         struct ifpoll_cpu *pc = &ip->cpu[c];
         pc->ip = ip;
         pc->cpu = c;
@@ -242,10 +227,8 @@ struct ifpoll *ifpoll_create(struct kernel *k)
         pc->rx = ctx_create(ip, c, true, pc->hz);
         pc->tx = ctx_create(ip, c, false, pc->hz); /* tx_frac 1: TX polled at every tick */
     }
-    netisr_name_handler(k, rxpoll_handler, "rxpoll");
-    netisr_name_handler(k, rxpollmore_handler, "rxpollmore");
-    netisr_name_handler(k, txpoll_handler, "txpoll");
-    netisr_name_handler(k, txpollmore_handler, "txpollmore");
+    netisr_name_handler(k, poll_handler, "ifpoll");
+    netisr_name_handler(k, pollmore_handler, "ifpoll_more");
     return ip;
 }
 
@@ -254,7 +237,7 @@ void ifpoll_destroy(struct kernel *k)
     struct ifpoll *ip = k->k_ifpoll;
     if (!ip)
         return;
-    for (unsigned c = 0; c < k->k_ncpus2; c++) {
+    for (unsigned c = 0; c < k->k_ncpus; c++) {
         kern_free(k->k_mach, ip->cpu[c].rx);
         kern_free(k->k_mach, ip->cpu[c].tx);
     }
@@ -265,9 +248,8 @@ void ifpoll_destroy(struct kernel *k)
 void ifpoll_register(struct kernel *k, unsigned cpu, bool rx, ifpoll_iofn fn, void *arg,
                      struct spinlock *ser)
 {
-    if (cpu >= k->k_ncpus2) {
-        fprintf(stderr, "%s: polling(4) runs on CPUs 0 to %u (ncpus2), not %u\n", k->k_name,
-                k->k_ncpus2 - 1, cpu);
+    if (cpu >= k->k_ncpus) {
+        fprintf(stderr, "%s: ifpoll_register: no CPU %u\n", k->k_name, cpu);
         abort();
     }
     struct ifpoll_cpu *pc = &k->k_ifpoll->cpu[cpu];
@@ -283,7 +265,7 @@ void ifpoll_register(struct kernel *k, unsigned cpu, bool rx, ifpoll_iofn fn, vo
 void ifpoll_start(struct kernel *k)
 {
     struct ifpoll *ip = k->k_ifpoll;
-    for (unsigned c = 0; c < k->k_ncpus2; c++) {
+    for (unsigned c = 0; c < k->k_ncpus; c++) {
         struct ifpoll_cpu *pc = &ip->cpu[c];
         if (!pc->rx->nrec && !pc->tx->nrec)
             continue;
@@ -297,17 +279,16 @@ void ifpoll_stats(const struct kernel *k, struct ifpoll_stats *out)
 {
     *out = (struct ifpoll_stats){0};
     const struct ifpoll *ip = k->k_ifpoll;
-    for (unsigned c = 0; ip && c < k->k_ncpus2; c++) {
+    for (unsigned c = 0; ip && c < k->k_ncpus; c++) {
         const struct ifpoll_cpu *pc = &ip->cpu[c];
         if (!pc->rx->nrec && !pc->tx->nrec)
             continue;
-        out->ticks += pc->ticks;
-        out->tx_polls += pc->tx->polls;
-        out->lost_polls += pc->rx->lost_polls + pc->tx->lost_polls;
         out->skipped += pc->rx->skipped + pc->tx->skipped;
+        out->stalled += pc->rx->stalled + pc->tx->stalled;
         if (pc->rx->nrec) {
             out->cpus++;
-            out->rx_polls += pc->rx->polls;
+            out->ticks += pc->ticks;
+            out->lost_polls += pc->rx->lost_polls;
             out->burst_sum += pc->rx->poll_burst;
             out->kern_frac_sum += pc->rx->kern_frac;
         }

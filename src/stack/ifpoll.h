@@ -1,7 +1,9 @@
 /*
  * ifpoll.h - polling(4) as DragonFly's sys/net/if_poll.c runs it (hardware.md section 4).
  *
- * Each polling CPU (below ncpus2) has an RX and a TX poll context. A periodic timer on the
+ * Each CPU with a polled ring has an RX and a TX poll context (DragonFly polled the first
+ * ncpus2 CPUs, where its power-of-two ring maps put every ring; with nics.<n>.ring_pow2
+ * false, as since 2017, rings and polling cover every CPU). A periodic timer on the
  * CPU (a systimer: an interrupt, not a thread of the stack) ticks at pollhz plus
  * (cpu * 3) % 50 Hz, so that CPUs do not tick in step. At each tick it asks for a poll of
  * each context: it sends the context's poll message to the CPU's own netisr, unless a poll
@@ -23,6 +25,11 @@
  * So under overload a CPU takes fewer packets from its rings at each tick, and the NIC drops
  * the rest at no CPU cost: the burst settles where the poll's work fills 100 - user_frac
  * percent of a tick.
+ *
+ * Where the model differs: DragonFly runs the poll handlers in a critical section, so a tick
+ * arriving meanwhile waits for its end; here it may run in the middle (it finds the poll
+ * under way either way and counts a lost tick). After a stall reset (more than 100 ticks
+ * pending) if_poll.c's unsigned count could wrap below zero; the model stops it at zero.
  */
 #ifndef MPSTACK_STACK_IFPOLL_H
 #define MPSTACK_STACK_IFPOLL_H
@@ -46,13 +53,12 @@ void ifpoll_register(struct kernel *k, unsigned cpu, bool rx, ifpoll_iofn fn, vo
 /* Start the timers of the CPUs with handlers. (set-up) */
 void ifpoll_start(struct kernel *k);
 
-/* [E] totals over the polling CPUs, for reports */
+/* [E] totals over the CPUs with RX poll handlers (skipped and stalled: all contexts) */
 struct ifpoll_stats {
     unsigned cpus;             /* CPUs with RX handlers */
-    uint64_t ticks;            /* timer ticks with handlers */
-    uint64_t rx_polls;         /* rxpoll messages handled (chunks of each_burst) */
-    uint64_t tx_polls;
-    uint64_t lost_polls;       /* ticks that found the previous poll still under way */
+    uint64_t ticks;            /* their timer ticks */
+    uint64_t lost_polls;       /* RX: ticks that found the previous poll still under way */
+    uint64_t stalled;          /* more than 100 ticks pending: the context was reset */
     uint64_t skipped;          /* handler calls skipped: serializer held elsewhere */
     uint64_t burst_sum;        /* current poll_burst, summed over the RX contexts */
     uint64_t kern_frac_sum;    /* last kern_frac (percent of a tick), summed likewise */

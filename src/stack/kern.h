@@ -10,7 +10,7 @@
  * and the fuzz target implement it with a tiny fake machine (tests/unit/fake_kern.c).
  *
  * Calling rules: functions marked (thread) run on a simulated thread (a netisr, an interrupt
- * thread, a polling thread); (any) also from set-up code before the simulation starts.
+ * thread, a timer interrupt); (any) also from set-up code before the simulation starts.
  * A function that changes a CPU's own state must be called on that CPU.
  */
 #ifndef MPSTACK_STACK_KERN_H
@@ -119,7 +119,7 @@ void *kern_vaddr(const struct kern_machine *km, uint64_t paddr);
 /* ---- threads, sleep, wakeup ---- */
 
 /* LWKT priorities used by the stack (DragonFly sys/sys/thread.h). */
-#define KERN_PRI_SOFT_NORM 14 /* netisr, polling */
+#define KERN_PRI_SOFT_NORM 14 /* netisr */
 #define KERN_PRI_INT 28
 
 /* Start a kernel thread on `cpu` whose CPU time is reported under `category` (any). */

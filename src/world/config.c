@@ -612,6 +612,29 @@ static void check_stack(const struct scenario *sc, struct diag *d)
                      (unsigned long long)c->kernel.extra_routes, (unsigned long long)ntables,
                      (unsigned long long)(routes >> 20), h->name, (unsigned long long)mib);
     }
+    /* polling(4): the reference driver's keys do nothing on a stack host, whose polling is
+     * the kernel's (ifpoll.c); and a poll message cannot take more than a tick's budget */
+    static const char *const refdrv_poll[][2] = {{"pollhz", "kernel.poll_hz"},
+                                                 {"poll_burst", "kernel.poll_burst_max"}};
+    for (size_t i = 0; i < c->nnics; i++) {
+        const struct nic_cfg *n = &c->nics[i];
+        const struct host_cfg *h = config_host(c, n->host);
+        for (size_t j = 0; h && h->stack && j < 2; j++) {
+            char key[256];
+            snprintf(key, sizeof(key), "nics.%s.%s", n->name, refdrv_poll[j][0]);
+            const struct param_value *pv = scenario_param(sc, key);
+            if (pv && pv->mark.file)
+                diag_add(d, &pv->mark,
+                         "%s: host %s runs the stack, whose polling is set by %s (this key is "
+                         "for hosts without the stack)", key, n->host, refdrv_poll[j][1]);
+        }
+    }
+    if (c->kernel.poll_each_burst > c->kernel.poll_burst_max)
+        diag_add(d, scenario_mark(sc, "kernel.poll_each_burst"),
+                 "kernel.poll_each_burst: %llu packets per poll message is more than "
+                 "kernel.poll_burst_max (%llu) allows in a whole tick; lower it or raise "
+                 "poll_burst_max", (unsigned long long)c->kernel.poll_each_burst,
+                 (unsigned long long)c->kernel.poll_burst_max);
     check_subnets(sc, d);
     for (size_t i = 0; i < c->nroutes; i++) {
         const struct route_cfg *r = &c->routes[i];

@@ -72,6 +72,7 @@ void kern_host_destroy(struct kern_machine *km)
 {
     if (!km)
         return;
+    /* the periodic timers' sim events point here: world.c destroys the sim first */
     for (unsigned i = 0; i < km->nirqs; i++)
         free(km->irqs[i]);
     free(km->ipi);

@@ -409,12 +409,13 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
     rec_metricf(rec, "acquisitions/s", secs > 0 ? (double)tx[TXC_LOCKS] / secs : 0,
                 "ifq.lock_rate");
     /* polling(4): lost ticks in the window; the budgets and loads where the window ends */
-    uint64_t lost = 0, ticks = 0, bsum = 0, fsum = 0, pcpus = 0;
+    uint64_t lost = 0, ticks = 0, stalled = 0, bsum = 0, fsum = 0, pcpus = 0;
     for (size_t i = 0; i < ws->nh; i++) {
         struct ifpoll_stats ps;
         ifpoll_stats(ws->h[i].k, &ps);
         lost += ps.lost_polls - ws->h[i].poll0.lost_polls;
         ticks += ps.ticks - ws->h[i].poll0.ticks;
+        stalled += ps.stalled - ws->h[i].poll0.stalled;
         bsum += ps.burst_sum;
         fsum += ps.kern_frac_sum;
         pcpus += ps.cpus;
@@ -423,6 +424,7 @@ void wstack_report(struct world_stacks *ws, struct run_record *rec, double secs)
         rec_metricf(rec, "packets", per((double)bsum, (double)pcpus), "poll.burst");
         rec_metricf(rec, "percent", per((double)fsum, (double)pcpus), "poll.kern_frac");
         rec_metricf(rec, "fraction", per((double)lost, (double)ticks), "poll.lost");
+        rec_metricf(rec, "resets", (double)stalled, "poll.stalled");
     }
     /* Where the mbufs are when measurement ends (gauges, summed over stack hosts). */
     uint64_t in_use = 0, posted = 0, held = 0, queued = 0, limit = 0;
